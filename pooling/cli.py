@@ -1,0 +1,229 @@
+"""The ``pooling`` command: a thin shell over the library.
+
+Each command parses its arguments, calls the library, prints, and sets the exit
+status: 0 solved to optimality, 1 bad input, 2 bad usage, 3 infeasible or unbounded.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InputError
+from .fmt import money_pounds, money_short, money_units
+
+EXIT_INPUT, EXIT_USAGE, EXIT_NOT_OPTIMAL = 1, 2, 3
+
+
+def _fail(error: InputError, as_json: bool = False) -> None:
+    """Print every problem of a bad input and exit 1, with no traceback."""
+    lines = error.lines()
+    if as_json:
+        click.echo(json.dumps({"status": "bad input", "problems": lines}, indent=2))
+    else:
+        click.echo(f"Bad input ({len(lines)} problem{'s' if len(lines) != 1 else ''}):", err=True)
+        for line in lines:
+            click.echo(f"  {line}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def _progress(message: str) -> None:
+    if sys.stderr.isatty():
+        click.echo(message, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pooling")
+def main() -> None:
+    """Optimise a place-based pooled budget across local public services.
+
+    \b
+    Examples:
+      pooling run scenarios/sr2010-pooled.toml -o results.xlsx
+      pooling run scenarios/sr2010-pooled.toml --pooling silo --solver highs
+      pooling validate spreadsheets/example.xlsx
+      pooling template my-place.xlsx
+    """
+
+
+def _overrides(pooling, ring_fencing, freeze, solver, objective, settings) -> dict[str, object]:
+    from .scenario import parse_value
+
+    overrides: dict[str, object] = {}
+    for item in settings:
+        key, separator, value = item.partition("=")
+        if not separator or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
+        overrides[key.strip()] = parse_value(value.strip())
+    if pooling:
+        overrides["pooling"] = pooling
+    if ring_fencing:
+        overrides["ring_fencing"] = (
+            ring_fencing if ring_fencing in ("kept", "removed") else [code.strip() for code in ring_fencing.split(",") if code.strip()]
+        )
+    if freeze is not None:
+        overrides["council_tax.freeze"] = freeze
+    if solver:
+        overrides["solver"] = solver
+    if objective:
+        overrides["objective"] = objective
+    return overrides
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Annotated workbook to write. Default: SCENARIO-results.xlsx in the current folder.")
+@click.option("--pooling", type=click.Choice(["pooled", "silo"]), help="Override the scenario's pooling.")
+@click.option("--ring-fencing", metavar="kept|removed|CODES", help="Override ring-fencing: kept, removed, or comma-separated streams that stay ring-fenced.")
+@click.option("--freeze/--no-freeze", default=None, help="Override the council tax freeze.")
+@click.option("--solver", type=click.Choice(["cbc", "highs"]), help="Override the solver.")
+@click.option("--objective", type=click.Choice(["outcomes", "least-cost"]), help="Override the objective.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Set any scenario key, e.g. --set change.source.grant=-0.10 (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (full precision) instead of text.")
+def run(scenario, output, pooling, ring_fencing, freeze, solver, objective, settings, as_json):
+    """Solve SCENARIO and write the annotated workbook.
+
+    Reads the scenario file (TOML) and the workbook it names, finds the allocation
+    that is optimal for the scenario's objective, and writes the partners' workbook
+    back with result sheets (Summary, Allocation, Flows, Pool, Outcomes achieved,
+    Constraints, Audit) and comments on the input cells whose constraints bind.
+    The input workbook is never changed.
+
+    \b
+    Examples:
+      pooling run scenarios/sr2010-pooled.toml -o results.xlsx
+      pooling run scenarios/sr2010-pooled.toml --pooling silo -o silo.xlsx
+      pooling run scenarios/sr2010-pooled.toml --no-freeze --set council_tax.growth=0.035
+      pooling run scenarios/sr2010-pooled.toml --json
+    """
+    from .pipeline import load, sha256, solve_scenario
+    from .scenario import read_scenario
+    from .write import WriteError
+
+    overrides = _overrides(pooling, ring_fencing, freeze, solver, objective, settings)
+    try:
+        resolved = read_scenario(scenario, overrides)
+        _progress(f"Reading {resolved.workbook} ...")
+        place, package = load(resolved.workbook)
+        if output is None:
+            output = Path.cwd() / f"{scenario.stem}-results{package.kind}"
+        _progress(f"Solving with {resolved.solver.upper()} ...")
+        result = solve_scenario(resolved, place, package)
+        result.workbook_sha256 = sha256(package.path)
+        result.scenario_sha256 = sha256(scenario)
+    except InputError as error:
+        _fail(error, as_json)
+    try:
+        _progress(f"Writing {output} ...")
+        result.write(output)
+    except (WriteError, InputError) as error:
+        click.echo(f"Could not write the results: {error}", err=True)
+        sys.exit(EXIT_INPUT if isinstance(error, InputError) else EXIT_USAGE)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        _print_summary(result)
+    sys.exit(0 if result.optimal else EXIT_NOT_OPTIMAL)
+
+
+def _print_summary(result) -> None:
+    place, units = result.place, result.place.units
+    years = place.year_labels
+    click.echo(f"{place.name}: {result.scenario.name}")
+    click.echo(f"Status:     {result.status} ({result.solution.solver_version}, {result.solution.seconds:.2f} s)")
+    if not result.optimal:
+        for sentence in result.headline():
+            click.echo(sentence)
+        click.echo(f"Wrote {result.output}")
+        return
+    if result.objective_unit == "£":
+        click.echo(f"Objective:  {money_pounds(result.objective)} ({result.objective_words()})")
+    else:
+        click.echo(f"Objective:  {money_units(result.objective, units)} ({result.objective_words()})")
+    totals = result.totals()
+    span = f"{years[0]} to {years[-1]}"
+    if result.scenario.pooling == "pooled":
+        click.echo(f"Pooled:     {money_short(totals['pooled'], units)} into pooled programmes, {span}")
+    else:
+        click.echo(f"Pooled:     nothing (silo: each partner funds only the programmes it leads)")
+    click.echo(f"Spent:      {money_short(totals['spent'], units)} of {money_short(totals['available'], units)} available, {span}")
+    click.echo(f"Largest allocations ({span}):")
+    for code, name, total in result.largest_allocations():
+        click.echo(f"  {name} ({code}): {money_short(total, units)}")
+    top = result.top_binding(5)
+    click.echo(f"Binding constraints: {len(result.binding)}; worth most at the margin:")
+    for item in top:
+        click.echo(f"  - {item.sentence}")
+    for outcome, year, shortfall in result.missed_targets()[:5]:
+        click.echo(f"Missed target: {place.outcomes[outcome].name} in {year}, short by {shortfall:,.1f}")
+    for message in result.messages + place.warnings:
+        click.echo(f"Note: {message}")
+    click.echo(f"Wrote {result.output}")
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def validate(workbook, as_json):
+    """Check WORKBOOK against the contract and list every problem with its cell.
+
+    Exit status 0 when the workbook is valid, 1 when it is not.
+
+    \b
+    Example:
+      pooling validate spreadsheets/example.xlsx
+    """
+    from .pipeline import load
+
+    try:
+        place, _ = load(workbook)
+    except InputError as error:
+        _fail(error, as_json)
+    counts = {
+        "partners": len(place.partners),
+        "streams": len(place.streams),
+        "programmes": len(place.programmes),
+        "outcomes": len(place.outcomes),
+        "effect rows": sum(len(segments) for segments in place.effects.values()),
+        "savings rows": len(place.savings),
+    }
+    if as_json:
+        click.echo(json.dumps({"status": "valid", "place": place.name, "counts": counts, "warnings": place.warnings}, indent=2))
+        return
+    click.echo(f"{workbook}: valid. {place.name}, {place.year_labels[0]} to {place.year_labels[-1]}, money in {place.units}.")
+    click.echo("  " + ", ".join(f"{count} {what}" for what, count in counts.items()))
+    for warning in place.warnings:
+        click.echo(f"  Note: {warning}")
+
+
+@main.command()
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+def template(output):
+    """Write a blank input workbook to OUTPUT, with guidance on every header.
+
+    The template has the contract's sheets and headers, a comment on each header
+    saying what goes there, and dropdowns for partner types, sources, yes/no and
+    codes. It refuses to overwrite an existing file.
+
+    \b
+    Example:
+      pooling template my-place.xlsx
+    """
+    from .template import write_template
+    from .write import WriteError
+
+    if output.exists():
+        raise click.UsageError(f"{output} exists; choose another name (the template never overwrites a file)")
+    try:
+        write_template(output)
+    except WriteError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"Wrote {output}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

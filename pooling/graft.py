@@ -1,0 +1,628 @@
+"""Add the result sheets and cell comments to the user's workbook at the zip level.
+
+Loading a finance team's workbook with openpyxl and saving it again drops what
+openpyxl does not understand (shapes, slicers, sparklines, Excel 2010 extensions,
+formatted comments...). So we never do that. The result sheets are made in a
+workbook of their own (``write.py``), then grafted into the original package:
+
+* every original part is copied byte for byte, except the few that must list the
+  new sheets: the workbook part (new ``<sheet>`` entries and print titles), its
+  relationships, ``[Content_Types].xml`` and the styles part (the result sheets'
+  fonts, fills, borders, number formats and cell formats appended after the
+  original ones, so every original style index still means what it meant);
+* each edit is a splice into the original bytes at offsets found by
+  :func:`~pooling.package.scan`, never a re-serialisation;
+* comments go on an input sheet as a new comments part and VML drawing, which
+  needs one ``<legacyDrawing>`` element in the sheet and one relationship. A sheet
+  that already carries comments or a legacy drawing is left untouched, and the
+  caller is told why (its notes stay in the Constraints sheet).
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+from defusedxml import ElementTree as SafeET
+
+from .package import (
+    NS_MAIN,
+    NS_PKG_REL,
+    NS_REL,
+    REL_COMMENTS,
+    REL_STYLES,
+    REL_VML,
+    REL_WORKSHEET,
+    Package,
+    PackageError,
+    resolve_target,
+    scan,
+)
+
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
+AUTHOR = "pooling"
+
+# Children of <worksheet> that must come after <legacyDrawing> (ECMA-376 CT_Worksheet).
+_AFTER_LEGACY_DRAWING = {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst"}
+# Children of <workbook> that come after <definedNames> (CT_Workbook).
+_AFTER_DEFINED_NAMES = {
+    "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
+    "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst",
+}  # fmt: skip
+_STYLE_LISTS = ("numFmts", "fonts", "fills", "borders", "cellXfs")
+
+
+@dataclass
+class GraftReport:
+    """What the graft did that the user should know."""
+
+    sheet_names: dict[str, str] = field(default_factory=dict)  # result sheet -> name given
+    annotated: dict[str, int] = field(default_factory=dict)  # input sheet -> comments added
+    not_annotated: dict[str, str] = field(default_factory=dict)  # input sheet -> why not
+    edited_parts: list[str] = field(default_factory=list)  # original parts that were spliced
+
+
+class _Splices:
+    """Insertions and replacements into one part's bytes, applied back to front."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.edits: list[tuple[int, int, bytes]] = []
+
+    def insert(self, at: int, text: bytes) -> None:
+        self.edits.append((at, at, text))
+
+    def replace(self, start: int, stop: int, text: bytes) -> None:
+        self.edits.append((start, stop, text))
+
+    def apply(self) -> bytes:
+        data = self.data
+        for start, stop, text in sorted(self.edits, key=lambda edit: (edit[0], edit[1]), reverse=True):
+            data = data[:start] + text + data[stop:]
+        return data
+
+
+def _children(xml: bytes) -> tuple[object, list]:
+    tags = scan(xml, max_depth=1)
+    root = next(tag for tag in tags if tag.depth == 0)
+    return root, [tag for tag in tags if tag.depth == 1]
+
+
+def _set_count(splices: _Splices, xml: bytes, tag, count: int) -> None:
+    """Rewrite (or add) the count attribute of an element's start tag."""
+    start_tag = xml[tag.start : tag.start_end]
+    if re.search(rb'\scount="\d*"', start_tag):
+        new = re.sub(rb'(\scount=")\d*(")', rb"\g<1>" + str(count).encode() + rb"\g<2>", start_tag, count=1)
+    else:
+        cut = len(start_tag) - (2 if tag.empty else 1)
+        new = start_tag[:cut] + f' count="{count}"'.encode() + start_tag[cut:]
+    splices.replace(tag.start, tag.start_end, new)
+
+
+def _serialise(element, prefix: str) -> str:
+    """An element of our own results styles, written in the original part's prefix."""
+    name = prefix + element.tag.rsplit("}", 1)[-1]
+    attributes = "".join(f" {key.rsplit('}', 1)[-1]}={quoteattr(value)}" for key, value in element.attrib.items())
+    children = "".join(_serialise(child, prefix) for child in element)
+    text = escape(element.text) if element.text else ""
+    if not children and not text:
+        return f"<{name}{attributes}/>"
+    return f"<{name}{attributes}>{text}{children}</{name}>"
+
+
+def merge_styles(original: bytes, results: bytes) -> tuple[bytes, dict[int, int]]:
+    """Append the results' styles to the original styles part.
+
+    Returns the new styles part and the map from a result cell-format index (the
+    ``s`` attribute of a cell) to its index in the merged part.
+    """
+    ns = f"{{{NS_MAIN}}}"
+    ours = SafeET.fromstring(results)
+    theirs = SafeET.fromstring(original)
+    root, children = _children(original)
+    by_local = {tag.local: tag for tag in children}
+    prefix = root.prefix
+
+    def existing(local: str) -> list:
+        node = theirs.find(ns + local)
+        return list(node) if node is not None else []
+
+    their_formats = {node.get("formatCode"): int(node.get("numFmtId")) for node in existing("numFmts")}
+    next_format = max([163, *their_formats.values()]) + 1
+    format_map: dict[int, int] = {}
+    new_formats = []
+    for node in ours.find(ns + "numFmts") if ours.find(ns + "numFmts") is not None else []:
+        old_id, code = int(node.get("numFmtId")), node.get("formatCode")
+        if code in their_formats:
+            format_map[old_id] = their_formats[code]
+        else:
+            format_map[old_id] = next_format
+            their_formats[code] = next_format
+            new_formats.append(f"<{prefix}numFmt numFmtId=\"{next_format}\" formatCode={quoteattr(code)}/>")
+            next_format += 1
+
+    offsets = {local: len(existing(local)) for local in ("fonts", "fills", "borders", "cellXfs")}
+    additions: dict[str, list[str]] = {"numFmts": new_formats}
+    for local in ("fonts", "fills", "borders"):
+        node = ours.find(ns + local)
+        additions[local] = [_serialise(child, prefix) for child in (node if node is not None else [])]
+    xf_map = {}
+    new_xfs = []
+    for index, xf in enumerate(ours.find(ns + "cellXfs")):
+        number_format = int(xf.get("numFmtId", "0"))
+        xf.set("numFmtId", str(format_map.get(number_format, number_format)))
+        for key, local in (("fontId", "fonts"), ("fillId", "fills"), ("borderId", "borders")):
+            xf.set(key, str(int(xf.get(key, "0")) + offsets[local]))
+        xf.set("xfId", "0")
+        new_xfs.append(_serialise(xf, prefix))
+        xf_map[index] = offsets["cellXfs"] + index
+    additions["cellXfs"] = new_xfs
+
+    splices = _Splices(original)
+    for local in _STYLE_LISTS:
+        items = additions[local]
+        if not items:
+            continue
+        tag = by_local.get(local)
+        total = len(existing(local)) + len(items)
+        body = "".join(items).encode()
+        if tag is None:
+            if local != "numFmts":
+                raise PackageError(f"the styles part has no <{local}> list")
+            # numFmts is the first child of styleSheet.
+            splices.insert(root.start_end, f'<{prefix}numFmts count="{total}">'.encode() + body + f"</{prefix}numFmts>".encode())
+        elif tag.empty:
+            start_tag = original[tag.start : tag.start_end - 2] + b">"
+            start_tag = re.sub(rb'(\scount=")\d*(")', rb"\g<1>" + str(total).encode() + rb"\g<2>", start_tag)
+            splices.replace(tag.start, tag.close, start_tag + body + f"</{tag.name}>".encode())
+        else:
+            _set_count(splices, original, tag, total)
+            splices.insert(tag.end, body)
+    return splices.apply(), xf_map
+
+
+_CELL_STYLE = re.compile(rb'(<(?:c|row)\b[^>]*?\ss=")(\d+)(")')
+_COL_STYLE = re.compile(rb'(<col\b[^>]*?\sstyle=")(\d+)(")')
+
+
+def restyle_sheet(xml: bytes, xf_map: dict[int, int]) -> bytes:
+    """Renumber the cell formats of one of our result sheets (written by openpyxl)."""
+
+    def swap(match):
+        return match.group(1) + str(xf_map.get(int(match.group(2)), 0)).encode() + match.group(3)
+
+    return _COL_STYLE.sub(swap, _CELL_STYLE.sub(swap, xml))
+
+
+def _relationship_xml(rid: str, kind: str, target: str, prefix: str = "") -> bytes:
+    return f"<{prefix}Relationship Id={quoteattr(rid)} Type={quoteattr(kind)} Target={quoteattr(target)}/>".encode()
+
+
+def _rels_part(part: str) -> str:
+    folder, base = posixpath.split(part)
+    return posixpath.join(folder, "_rels", base + ".rels")
+
+
+def _relative(source_part: str, target_part: str) -> str:
+    return posixpath.relpath(target_part, posixpath.dirname(source_part) or ".")
+
+
+def _empty_rels() -> bytes:
+    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{NS_PKG_REL}"></Relationships>'.encode()
+
+
+class Grafter:
+    """One graft of a results package into an original package."""
+
+    def __init__(self, original: Package, results: Package):
+        self.original = original
+        self.results = results
+        self.parts = dict(original.parts)
+        self.order = list(original.order)
+        self.report = GraftReport()
+        self.content_overrides: list[tuple[str, str]] = []
+        self.content_defaults: dict[str, str] = {}
+        self.rel_ids: dict[str, set[str]] = {}
+
+    # -- bookkeeping ---------------------------------------------------------------------
+
+    def add_part(self, name: str, data: bytes) -> None:
+        if name not in self.parts:
+            self.order.append(name)
+        self.parts[name] = data
+
+    def free_name(self, wanted: str) -> str:
+        """``wanted`` or a numbered variant no part of the package uses (case-insensitively)."""
+        taken = {name.casefold() for name in self.parts}
+        folder, base = posixpath.split(wanted)
+        stem, dot, ext = base.rpartition(".")
+        stem = re.sub(r"\d+$", "", stem)
+        number = 1
+        while True:
+            candidate = posixpath.join(folder, f"{stem}{number}{dot}{ext}")
+            if candidate.casefold() not in taken:
+                return candidate
+            number += 1
+
+    def new_rel_id(self, part: str) -> str:
+        ids = self.rel_ids.setdefault(part, {rid for rid, _, _, _ in self.original.relationships(part)})
+        number = len(ids) + 1
+        while f"rId{number}" in ids:
+            number += 1
+        ids.add(f"rId{number}")
+        return f"rId{number}"
+
+    def add_relationship(self, source_part: str, kind: str, target_part: str) -> str:
+        rid = self.new_rel_id(source_part)
+        rels = _rels_part(source_part)
+        data = self.parts.get(rels) or _empty_rels()
+        root, _ = _children(data)
+        splices = _Splices(data)
+        element = _relationship_xml(rid, kind, _relative(source_part, target_part), root.prefix)
+        if root.empty:
+            splices.replace(root.start, root.close, data[root.start : root.start_end - 2] + b">" + element + f"</{root.name}>".encode())
+        else:
+            splices.insert(root.end, element)
+        if rels in self.original.parts and rels not in self.report.edited_parts:
+            self.report.edited_parts.append(rels)
+        self.add_part(rels, splices.apply())
+        return rid
+
+    # -- result sheets -------------------------------------------------------------------
+
+    def graft_sheets(self) -> None:
+        original, results = self.original, self.results
+        styles = [t for _, kind, t, _ in original.relationships(original.workbook_part) if kind == REL_STYLES]
+        result_styles = [t for _, kind, t, _ in results.relationships(results.workbook_part) if kind == REL_STYLES]
+        xf_map: dict[int, int] = {}
+        if result_styles:
+            if styles and styles[0] in self.parts:
+                merged, xf_map = merge_styles(self.parts[styles[0]], results.parts[result_styles[0]])
+                self.parts[styles[0]] = merged
+                self.report.edited_parts.append(styles[0])
+            else:  # a workbook without a styles part: ours becomes its styles
+                name = self.free_name("xl/styles.xml")
+                self.add_part(name, results.parts[result_styles[0]])
+                self.add_relationship(original.workbook_part, REL_STYLES, name)
+                self.content_overrides.append((name, results.content_types[result_styles[0]]))
+                xf_map = {}
+
+        taken = {sheet.name.casefold() for sheet in original.sheets}
+        next_id = max([0, *(sheet.sheet_id for sheet in original.sheets)]) + 1
+        sheet_entries, index_map, title_map = [], {}, {}
+        workbook_xml = self.parts[original.workbook_part]
+        workbook_root, _ = _children(workbook_xml)
+        prefix = workbook_root.prefix
+        declare_r = "" if b"xmlns:r=" in workbook_xml[workbook_root.start : workbook_root.start_end] else f' xmlns:r="{NS_REL}"'
+        for index, sheet in enumerate(results.sheets):
+            title = sheet.name
+            number = 2
+            while title.casefold() in taken:
+                suffix = f" ({number})"
+                title = sheet.name[: 31 - len(suffix)] + suffix
+                number += 1
+            taken.add(title.casefold())
+            self.report.sheet_names[sheet.name] = title
+            title_map[sheet.name] = title
+            part = self.free_name("xl/worksheets/sheet1.xml")
+            data = results.parts[sheet.part]
+            if xf_map:
+                data = restyle_sheet(data, xf_map)
+            self.add_part(part, data)
+            self.content_overrides.append((part, CT_WORKSHEET))
+            self.copy_related(sheet.part, part)
+            rid = self.add_relationship(original.workbook_part, REL_WORKSHEET, part)
+            state = "" if sheet.state == "visible" else f' state="{sheet.state}"'
+            sheet_entries.append(f'<{prefix}sheet name={quoteattr(title)} sheetId="{next_id}"{state} r:id="{rid}"{declare_r}/>')
+            index_map[index] = len(original.sheets) + index
+            next_id += 1
+        self.extend_workbook(sheet_entries, self.defined_names(index_map, title_map, prefix))
+
+    def copy_related(self, source: str, new_source: str) -> None:
+        """Copy the parts a result sheet refers to (drawings, charts), renamed to fit."""
+        relationships = self.results.relationships(source)
+        if not relationships:
+            return
+        lines = []
+        for rid, kind, target, mode in relationships:
+            if mode == "External":
+                lines.append(_relationship_xml(rid, kind, target))
+                continue
+            new_target = self.free_name(target)
+            self.add_part(new_target, self.results.parts[target])
+            content_type = self.results.content_types.get(target, "")
+            if content_type:
+                self.content_overrides.append((new_target, content_type))
+            self.copy_related(target, new_target)
+            lines.append(_relationship_xml(rid, kind, _relative(new_source, new_target)))
+        rels = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{NS_PKG_REL}">'.encode()
+        self.add_part(_rels_part(new_source), rels + b"".join(lines) + b"</Relationships>")
+
+    def defined_names(self, index_map: dict[int, int], title_map: dict[str, str], prefix: str) -> list[str]:
+        """Print titles and areas of the result sheets, pointed at their new positions."""
+        workbook = SafeET.fromstring(self.results.parts[self.results.workbook_part])
+        names = workbook.find(f"{{{NS_MAIN}}}definedNames")
+        entries = []
+        for node in names if names is not None else []:
+            local = node.get("localSheetId")
+            if local is None or int(local) not in index_map:
+                continue
+            text = node.text or ""
+            for old, new in title_map.items():
+                text = text.replace(f"'{old}'!", "'" + new.replace("'", "''") + "'!")
+            entries.append(
+                f'<{prefix}definedName name={quoteattr(node.get("name"))} localSheetId="{index_map[int(local)]}">'
+                f"{escape(text)}</{prefix}definedName>"
+            )
+        return entries
+
+    def extend_workbook(self, sheet_entries: list[str], name_entries: list[str]) -> None:
+        part = self.original.workbook_part
+        data = self.parts[part]
+        _, children = _children(data)
+        by_local = {tag.local: tag for tag in children}
+        splices = _Splices(data)
+        sheets = by_local["sheets"]
+        if sheets.empty:
+            splices.replace(sheets.start, sheets.close, f"<{sheets.name}>{''.join(sheet_entries)}</{sheets.name}>".encode())
+        else:
+            splices.insert(sheets.end, "".join(sheet_entries).encode())
+        if name_entries:
+            body = "".join(name_entries).encode()
+            existing = by_local.get("definedNames")
+            if existing is not None and not existing.empty:
+                splices.insert(existing.end, body)
+            elif existing is not None:
+                splices.replace(existing.start, existing.close, f"<{existing.name}>".encode() + body + f"</{existing.name}>".encode())
+            else:
+                after = [tag for tag in children if tag.local in _AFTER_DEFINED_NAMES]
+                at = after[0].start if after else max(tag.close for tag in children)
+                prefix = sheets.prefix
+                splices.insert(at, f"<{prefix}definedNames>".encode() + body + f"</{prefix}definedNames>".encode())
+        self.parts[part] = splices.apply()
+        self.report.edited_parts.append(part)
+
+    # -- comments on input sheets ---------------------------------------------------------
+
+    def annotate(self, notes: dict[str, str]) -> None:
+        """Put each note (keyed "Sheet!D7") on its cell as an Excel comment.
+
+        A sheet with no comments gets a new comments part and VML drawing. A sheet that
+        already has them (the template's guidance, a colleague's notes) gets ours added
+        to its parts; a cell that already carries a comment keeps it, unchanged.
+        """
+        by_sheet: dict[str, dict[str, str]] = {}
+        for where, text in notes.items():
+            title, _, ref = where.rpartition("!")
+            by_sheet.setdefault(title, {})[ref] = text
+        vml_ids = [int(n) for name, data in self.parts.items() if name.endswith(".vml") for n in re.findall(rb'data="(\d+)', data)]
+        self.next_vml = max([0, *vml_ids]) + 1
+        for sheet in self.original.sheets:
+            cells = by_sheet.get(sheet.name)
+            if not cells:
+                continue
+            relationships = self.original.relationships(sheet.part)
+            comments = [target for _, kind, target, _ in relationships if kind == REL_COMMENTS]
+            drawings = [target for _, kind, target, _ in relationships if kind == REL_VML]
+            if comments and not drawings:
+                self.report.not_annotated[sheet.name] = "its comments have no drawing part; the notes are in the Constraints sheet"
+                continue
+            if comments:
+                added = self._add_to_comments(sheet.name, comments[0], drawings[0], cells)
+            else:
+                added = self._new_comments(sheet, cells, drawings[0] if drawings else None)
+            if added:
+                self.report.annotated[sheet.name] = added
+
+    def _new_comments(self, sheet, cells: dict[str, str], drawing: str | None) -> int:
+        comments_part = self.free_name("xl/comments1.xml")
+        self.add_part(comments_part, comments_xml(cells))
+        self.content_overrides.append((comments_part, CT_COMMENTS))
+        self.add_relationship(sheet.part, REL_COMMENTS, comments_part)
+        if drawing is not None:  # a legacy drawing (form controls) already there: add to it
+            return len(cells) if self._add_shapes(sheet.name, drawing, cells) else 0
+        vml_part = self.free_name("xl/drawings/vmlDrawing1.vml")
+        self.add_part(vml_part, vml_xml(cells, self.next_vml))
+        self.next_vml += 1
+        self.content_defaults.setdefault("vml", CT_VML)
+        vml_rid = self.add_relationship(sheet.part, REL_VML, vml_part)
+        data = self.parts[sheet.part]
+        root, children = _children(data)
+        after = [tag for tag in children if tag.local in _AFTER_LEGACY_DRAWING]
+        at = after[0].start if after else root.end
+        namespace = "" if b"xmlns:r=" in data[root.start : root.start_end] else f' xmlns:r="{NS_REL}"'
+        splices = _Splices(data)
+        splices.insert(at, f'<{root.prefix}legacyDrawing r:id="{vml_rid}"{namespace}/>'.encode())
+        self.parts[sheet.part] = splices.apply()
+        self.report.edited_parts.append(sheet.part)
+        return len(cells)
+
+    def _add_to_comments(self, title: str, comments_part: str, drawing: str, cells: dict[str, str]) -> int:
+        data = self.parts[comments_part]
+        tree = SafeET.fromstring(data)
+        ns = f"{{{NS_MAIN}}}"
+        taken = {node.get("ref") for node in tree.iter(ns + "comment")}
+        authors = [node.text or "" for node in tree.iter(ns + "author")]
+        kept = {ref: text for ref, text in cells.items() if ref not in taken}
+        skipped = len(cells) - len(kept)
+        if skipped:
+            self.report.not_annotated[f"{title} ({skipped} cells)"] = "those cells already carry a comment, left as it was"
+        if not kept:
+            return 0
+        if not self._add_shapes(title, drawing, kept):
+            return 0
+        tags = scan(data, max_depth=1)
+        root = tags[0]
+        by_local = {tag.local: tag for tag in tags if tag.depth == 1}
+        splices = _Splices(data)
+        if AUTHOR in authors:
+            author_id = authors.index(AUTHOR)
+        else:
+            author_id = len(authors)
+            tag = by_local["authors"]
+            element = f"<{root.prefix}author>{AUTHOR}</{root.prefix}author>".encode()
+            if tag.empty:
+                splices.replace(tag.start, tag.close, f"<{tag.name}>".encode() + element + f"</{tag.name}>".encode())
+            else:
+                splices.insert(tag.end, element)
+        body = _comment_elements(kept, author_id, root.prefix)
+        tag = by_local["commentList"]
+        if tag.empty:
+            splices.replace(tag.start, tag.close, f"<{tag.name}>".encode() + body + f"</{tag.name}>".encode())
+        else:
+            splices.insert(tag.end, body)
+        self.parts[comments_part] = splices.apply()
+        self.report.edited_parts.append(comments_part)
+        return len(kept)
+
+    def _add_shapes(self, title: str, drawing: str, cells: dict[str, str]) -> bool:
+        """Append note shapes to an existing VML drawing (VML is often not well-formed XML,
+        so it is spliced as text, in the drawing's own namespace prefixes)."""
+        data = self.parts.get(drawing)
+        end = data.rfind(b"</xml>") if data else -1
+        if end < 0:
+            self.report.not_annotated[title] = "its drawing part could not be read; the notes are in the Constraints sheet"
+            return False
+        prefixes = {}
+        for urn, default in (("vml", "v"), ("office:office", "o"), ("office:excel", "x")):
+            match = re.search(rb'xmlns:([\w.-]+)="urn:schemas-microsoft-com:' + urn.encode() + rb'"', data)
+            prefixes[default] = match.group(1).decode() if match else None
+        if None in prefixes.values():
+            self.report.not_annotated[title] = "its drawing part lacks the VML namespaces; the notes are in the Constraints sheet"
+            return False
+        first = max([1024, *(int(n) for n in re.findall(rb"_x0000_s(\d+)", data))]) + 1
+        shapes = _note_shapes(cells, first, prefixes["v"], prefixes["o"], prefixes["x"])
+        if b"_x0000_t202" not in data:  # a drawing of form controls: add the note shape type
+            v, o = prefixes["v"], prefixes["o"]
+            shapes = _note_shapetype(v, o) + shapes
+        self.parts[drawing] = data[:end] + shapes + data[end:]
+        self.report.edited_parts.append(drawing)
+        return True
+
+    # -- content types and output ---------------------------------------------------------
+
+    def finish_content_types(self) -> None:
+        part = "[Content_Types].xml"
+        data = self.parts[part]
+        root, children = _children(data)
+        existing_defaults = {
+            m.group(1).decode().lower() for m in re.finditer(rb'<(?:\w+:)?Default\b[^>]*\sExtension="([^"]+)"', data)
+        }
+        lines = []
+        for extension, content_type in self.content_defaults.items():
+            if extension not in existing_defaults:
+                lines.append(f"<{root.prefix}Default Extension={quoteattr(extension)} ContentType={quoteattr(content_type)}/>")
+        for name, content_type in self.content_overrides:
+            lines.append(f"<{root.prefix}Override PartName={quoteattr('/' + name)} ContentType={quoteattr(content_type)}/>")
+        if lines:
+            splices = _Splices(data)
+            # Defaults must precede Overrides in well-behaved files; both are allowed in any order.
+            splices.insert(root.end, "".join(lines).encode())
+            self.parts[part] = splices.apply()
+            self.report.edited_parts.append(part)
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in self.order:
+                info = zipfile.ZipInfo(name, date_time=self.original.dates.get(name, (1980, 1, 1, 0, 0, 0)))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, self.parts[name])
+        return buffer.getvalue()
+
+
+def graft(original: Package, results: bytes, notes: dict[str, str]) -> tuple[bytes, GraftReport]:
+    """The original package with the results' sheets added and ``notes`` as comments."""
+    grafter = Grafter(original, Package.from_bytes(results))
+    grafter.graft_sheets()
+    grafter.annotate(notes)
+    grafter.finish_content_types()
+    return grafter.to_bytes(), grafter.report
+
+
+# -- comment parts ---------------------------------------------------------------------------
+
+
+def _split_ref(ref: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", ref)
+    if not match:
+        raise PackageError(f"bad cell reference {ref!r}")
+    column = 0
+    for char in match.group(1):
+        column = column * 26 + ord(char) - 64
+    return int(match.group(2)), column
+
+
+def _sorted(cells: dict[str, str]) -> list[tuple[str, str]]:
+    return sorted(cells.items(), key=lambda item: _split_ref(item[0]))
+
+
+def _comment_elements(cells: dict[str, str], author_id: int, prefix: str = "") -> bytes:
+    p = prefix
+    items = []
+    for ref, text in _sorted(cells):
+        items.append(
+            f'<{p}comment ref="{ref}" authorId="{author_id}"><{p}text>'
+            f'<{p}r><{p}rPr><{p}b/><{p}sz val="9"/><{p}rFont val="Tahoma"/><{p}family val="2"/></{p}rPr><{p}t>{AUTHOR}:</{p}t></{p}r>'
+            f'<{p}r><{p}rPr><{p}sz val="9"/><{p}rFont val="Tahoma"/><{p}family val="2"/></{p}rPr>'
+            f'<{p}t xml:space="preserve">\n{escape(text)}</{p}t></{p}r>'
+            f"</{p}text></{p}comment>"
+        )
+    return "".join(items).encode()
+
+
+def comments_xml(cells: dict[str, str]) -> bytes:
+    """A new comments part: one comment per cell, authored by pooling."""
+    return (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        + f'<comments xmlns="{NS_MAIN}"><authors><author>{AUTHOR}</author></authors><commentList>'.encode()
+        + _comment_elements(cells, 0)
+        + b"</commentList></comments>"
+    )
+
+
+def _note_shapes(cells: dict[str, str], first_id: int, v: str = "v", o: str = "o", x: str = "x") -> bytes:
+    """VML shapes for notes (hidden until hovered), one per cell."""
+    shapes = []
+    for number, (ref, text) in enumerate(_sorted(cells)):
+        row, column = _split_ref(ref)
+        lines = sum(1 + len(line) // 60 for line in text.split("\n")) + 1
+        height = min(400, 12 * lines + 10)
+        shapes.append(
+            f'<{v}:shape id="_x0000_s{first_id + number}" type="#_x0000_t202" '
+            f'style="position:absolute;margin-left:80pt;margin-top:2pt;width:320pt;height:{height}pt;z-index:{number + 1};visibility:hidden" '
+            f'fillcolor="#ffffe1" {o}:insetmode="auto"><{v}:fill color2="#ffffe1"/>'
+            f'<{v}:shadow on="t" color="black" obscured="t"/><{v}:path {o}:connecttype="none"/>'
+            f'<{v}:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></{v}:textbox>'
+            f'<{x}:ClientData ObjectType="Note"><{x}:MoveWithCells/><{x}:SizeWithCells/>'
+            f"<{x}:Anchor>{column}, 15, {max(row - 2, 0)}, 2, {column + 5}, 15, {row + 8}, 4</{x}:Anchor>"
+            f"<{x}:AutoFill>False</{x}:AutoFill><{x}:Row>{row - 1}</{x}:Row><{x}:Column>{column - 1}</{x}:Column>"
+            f"</{x}:ClientData></{v}:shape>"
+        )
+    return "".join(shapes).encode()
+
+
+def _note_shapetype(v: str = "v", o: str = "o") -> bytes:
+    return (
+        f'<{v}:shapetype id="_x0000_t202" coordsize="21600,21600" {o}:spt="202" path="m,l,21600r21600,l21600,xe">'
+        f'<{v}:stroke joinstyle="miter"/><{v}:path gradientshapeok="t" {o}:connecttype="rect"/></{v}:shapetype>'
+    ).encode()
+
+
+def vml_xml(cells: dict[str, str], idmap: int) -> bytes:
+    """A new legacy VML drawing holding the notes' shapes."""
+    return (
+        b'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+        b'xmlns:x="urn:schemas-microsoft-com:office:excel">'
+        + f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{idmap}"/></o:shapelayout>'.encode()
+        + _note_shapetype()
+        + _note_shapes(cells, idmap * 1024 + 1)
+        + b"</xml>"
+    )

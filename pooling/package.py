@@ -1,0 +1,360 @@
+"""The workbook as a zip package: pre-flight checks and the map of its parts.
+
+An ``.xlsx`` file is a zip of XML parts (Office Open XML). Before any XML is parsed
+we check the zip itself (:func:`preflight`): a finance team's workbook may come from
+anywhere, and a zip bomb or an XML bomb must cost milliseconds, not gigabytes. Every
+XML part we parse ourselves goes through ``defusedxml``; openpyxl is checked to do
+the same (:func:`require_defusedxml`).
+
+:class:`Package` then maps the parts: content types, relationships, and which part
+holds which sheet. The reader uses it to find formulas without calculated values;
+the writer uses it to add the result sheets beside the original parts without
+rewriting them (``write.py``).
+"""
+
+from __future__ import annotations
+
+from .errors import InputError
+
+import io
+import posixpath
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from defusedxml import ElementTree as SafeET
+
+# Bounds on what we accept. Generous for real workbooks (the largest finance
+# workbooks we have seen are tens of MB unpacked), tight enough that a bomb is
+# refused before it is opened.
+MAX_PARTS = 10_000
+MAX_PART_BYTES = 512 * 1024 * 1024
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_RATIO = 200  # uncompressed / compressed, for parts over RATIO_FLOOR bytes
+RATIO_FLOOR = 1024 * 1024
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+REL_OFFICE_DOCUMENT = NS_REL + "/officeDocument"
+REL_WORKSHEET = NS_REL + "/worksheet"
+REL_STYLES = NS_REL + "/styles"
+REL_COMMENTS = NS_REL + "/comments"
+REL_VML = NS_REL + "/vmlDrawing"
+
+WORKBOOK_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": ".xlsx",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml": ".xlsm",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml": ".xltx",
+    "application/vnd.ms-excel.template.macroEnabled.main+xml": ".xltm",
+}
+
+
+class PackageError(InputError):
+    """The file is not a workbook we can open safely; the message is one line."""
+
+
+def require_defusedxml() -> None:
+    """Fail closed if openpyxl would parse XML without defusedxml's guards."""
+    import openpyxl.xml
+
+    if not openpyxl.xml.DEFUSEDXML:
+        raise PackageError(
+            "openpyxl is not using defusedxml (is OPENPYXL_DEFUSEDXML set to False?); "
+            "refusing to read workbooks without protection against XML bombs"
+        )
+
+
+def _sniff(head: bytes) -> str | None:
+    """A one-line reason when the first bytes show the file is not an xlsx zip."""
+    if not head:
+        return "the file is empty"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return (
+            "this is an old-style Excel .xls file (or a password-protected workbook); "
+            "open it in Excel and save it as .xlsx"
+        )
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return None
+    if head.lstrip().startswith((b"<?xml", b"<html", b"<HTML", b"<!DOCTYPE")):
+        return "this is an XML or HTML file, not an Excel .xlsx workbook"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "this is not an Excel .xlsx workbook (it is not a zip package)"
+    return "this is a text file (a CSV?) not an Excel .xlsx workbook; open it in Excel and save it as .xlsx"
+
+
+def preflight(path: Path) -> None:
+    """Check the zip container before anything parses it; raise :class:`PackageError`.
+
+    Refuses: a missing or empty file, a file that is not a zip (an ``.xls``, a CSV),
+    a truncated zip, encrypted entries, paths that climb out of the package (``..``,
+    absolute paths), too many parts, parts or a total too large unpacked, and parts
+    that compress suspiciously well (zip bombs). Python's zipfile never returns more
+    bytes than a part's declared size, so checking the declared sizes bounds the work
+    of every later reader.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except FileNotFoundError:
+        raise PackageError("no such file") from None
+    except IsADirectoryError:
+        raise PackageError("this is a folder, not a workbook") from None
+    except OSError as exc:
+        raise PackageError(f"cannot read the file ({exc.strerror})") from None
+    reason = _sniff(head)
+    if reason:
+        raise PackageError(reason)
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise PackageError("the workbook is damaged or truncated (not a complete zip package)") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_PARTS:
+            raise PackageError(f"the package holds {len(infos):,} parts (more than {MAX_PARTS:,}); refused")
+        total = 0
+        for info in infos:
+            name = info.filename
+            if info.flag_bits & 0x1:
+                raise PackageError(f"part {name} is encrypted; remove the password in Excel and save again")
+            parts = name.replace("\\", "/").split("/")
+            if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+                raise PackageError(f"part name {name!r} points outside the package; refused")
+            if info.file_size > MAX_PART_BYTES:
+                raise PackageError(
+                    f"part {name} unpacks to {info.file_size:,} bytes (more than {MAX_PART_BYTES:,}); refused"
+                )
+            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise PackageError(
+                    f"part {name} compresses {info.file_size // max(info.compress_size, 1):,} to 1 "
+                    "(a zip bomb?); refused"
+                )
+            total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise PackageError(f"the package unpacks to {total:,} bytes (more than {MAX_TOTAL_BYTES:,}); refused")
+        names = {info.filename for info in infos}
+        if "[Content_Types].xml" not in names:
+            raise PackageError("this zip is not an Excel workbook (it has no [Content_Types].xml)")
+
+
+@dataclass
+class SheetPart:
+    name: str  # as shown on the sheet tab
+    part: str  # e.g. xl/worksheets/sheet1.xml
+    rel_id: str
+    sheet_id: int
+    state: str = "visible"
+
+
+@dataclass
+class Package:
+    """The parts of a workbook package and what they are, read without changing them."""
+
+    path: Path
+    parts: dict[str, bytes]  # part name -> bytes exactly as stored
+    order: list[str]  # part names in zip order
+    content_types: dict[str, str] = field(default_factory=dict)  # part -> content type
+    workbook_part: str = "xl/workbook.xml"
+    sheets: list[SheetPart] = field(default_factory=list)
+    mode: int | None = None  # the file's permission bits
+    dates: dict[str, tuple] = field(default_factory=dict)  # part -> zip date_time
+
+    @classmethod
+    def open(cls, path: Path) -> "Package":
+        """Pre-flight the file, then read every part as it is stored."""
+        path = Path(path)
+        preflight(path)
+        package = cls.from_zip(path, path)
+        package.mode = stat.S_IMODE(path.stat().st_mode)
+        return package
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Package":
+        """A package we made ourselves (the results workbook), read from memory."""
+        return cls.from_zip(io.BytesIO(data), Path("results.xlsx"))
+
+    @classmethod
+    def from_zip(cls, source, path: Path) -> "Package":
+        with zipfile.ZipFile(source) as archive:
+            infos = [info for info in archive.infolist() if not info.is_dir()]
+            try:
+                parts = {info.filename: archive.read(info) for info in infos}
+            except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
+                raise PackageError(f"the workbook is damaged ({exc})") from None
+        package = cls(path=path, parts=parts, order=[info.filename for info in infos])
+        package.dates = {info.filename: info.date_time for info in infos}
+        package._map()
+        return package
+
+    def xml(self, part: str):
+        try:
+            return SafeET.fromstring(self.parts[part])
+        except KeyError:
+            raise PackageError(f"the workbook has no part {part}") from None
+        except SafeET.ParseError as exc:
+            raise PackageError(f"part {part} is not well-formed XML ({exc})") from None
+        except Exception as exc:  # defusedxml's EntitiesForbidden, DTDForbidden, ...
+            raise PackageError(f"part {part} was refused: {type(exc).__name__}") from None
+
+    def relationships(self, part: str) -> list[tuple[str, str, str, str]]:
+        """(Id, Type, resolved target part, TargetMode) for each relationship of ``part``."""
+        folder, base = posixpath.split(part)
+        rels_part = posixpath.join(folder, "_rels", base + ".rels")
+        if rels_part not in self.parts:
+            return []
+        found = []
+        for rel in self.xml(rels_part):
+            target = rel.get("Target", "")
+            mode = rel.get("TargetMode", "Internal")
+            if mode != "External":
+                target = resolve_target(folder, target)
+            found.append((rel.get("Id", ""), rel.get("Type", ""), target, mode))
+        return found
+
+    def _map(self) -> None:
+        types = self.xml("[Content_Types].xml")
+        defaults = {}
+        for node in types:
+            tag = node.tag.rsplit("}", 1)[-1]
+            if tag == "Default":
+                defaults[node.get("Extension", "").lower()] = node.get("ContentType", "")
+            elif tag == "Override":
+                self.content_types[node.get("PartName", "").lstrip("/")] = node.get("ContentType", "")
+        for name in self.order:
+            if name not in self.content_types and not name.endswith("/"):
+                self.content_types[name] = defaults.get(name.rsplit(".", 1)[-1].lower(), "")
+        office = [t for _, kind, t, _ in self.relationships("") if kind == REL_OFFICE_DOCUMENT]
+        if not office or office[0] not in self.parts:
+            raise PackageError("this zip is not an Excel workbook (no workbook part)")
+        self.workbook_part = office[0]
+        if self.content_types.get(self.workbook_part) not in WORKBOOK_TYPES:
+            raise PackageError(
+                "this package is not an Excel workbook "
+                f"({self.content_types.get(self.workbook_part) or 'unknown content type'})"
+            )
+        targets = {rid: target for rid, kind, target, _ in self.relationships(self.workbook_part)}
+        workbook = self.xml(self.workbook_part)
+        sheets = workbook.find(f"{{{NS_MAIN}}}sheets")
+        for node in sheets if sheets is not None else []:
+            rid = node.get(f"{{{NS_REL}}}id", "")
+            self.sheets.append(
+                SheetPart(
+                    name=node.get("name", ""),
+                    part=targets.get(rid, ""),
+                    rel_id=rid,
+                    sheet_id=int(node.get("sheetId", "0") or 0),
+                    state=node.get("state", "visible"),
+                )
+            )
+
+    @property
+    def kind(self) -> str:
+        """The file extension the workbook part's content type calls for (.xlsx, .xlsm...)."""
+        return WORKBOOK_TYPES[self.content_types[self.workbook_part]]
+
+
+def resolve_target(folder: str, target: str) -> str:
+    """A relationship target as a part name (no leading slash)."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(folder, target))
+
+
+# -- locating elements in XML we must not re-serialise -----------------------------------
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One element of a scanned part: where its start and end tags lie in the bytes."""
+
+    name: str  # qualified name as written, e.g. "x:sheets" or "sheets"
+    depth: int  # 0 for the root
+    start: int  # offset of '<' of the start tag
+    start_end: int  # offset just after the start tag's '>'
+    end: int  # offset of '<' of the end tag ('</x>'), or of '<' of an empty element
+    close: int  # offset just after the whole element
+    empty: bool  # written as <x/>
+
+    @property
+    def local(self) -> str:
+        return self.name.rsplit(":", 1)[-1]
+
+    @property
+    def prefix(self) -> str:
+        return self.name.rsplit(":", 1)[0] + ":" if ":" in self.name else ""
+
+
+def _tag_end(xml: bytes, begin: int) -> int:
+    """Offset just after the '>' closing the tag at ``begin`` ('>' may appear in quotes)."""
+    quote = None
+    for position in range(begin, len(xml)):
+        char = xml[position]
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in (0x22, 0x27):  # " or '
+            quote = char
+        elif char == 0x3E:  # >
+            return position + 1
+    raise PackageError("a part is not well-formed XML (unterminated tag)")
+
+
+def scan(xml: bytes, max_depth: int = 1) -> list[Tag]:
+    """Elements down to ``max_depth`` with their byte offsets, parsed with the guards of
+    defusedxml (no DTDs, no entity declarations, no external entities).
+
+    Used to insert into parts that must otherwise stay byte for byte as they were:
+    parsing and re-serialising them would rename namespace prefixes that
+    ``mc:Ignorable`` refers to, and reorder attributes.
+    """
+    from xml.parsers import expat
+
+    from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+
+    parser = expat.ParserCreate()
+    stack: list[list] = []
+    found: list[Tag] = []
+
+    def forbid_dtd(name, sysid, pubid, has_internal_subset):
+        raise DTDForbidden(name, sysid, pubid)
+
+    def forbid_entity(name, is_parameter_entity, value, base, sysid, pubid, notation_name):
+        raise EntitiesForbidden(name, value, base, sysid, pubid, notation_name)
+
+    def forbid_external(context, base, sysid, pubid):
+        raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+    def start(name, attributes):
+        begin = parser.CurrentByteIndex
+        stack.append([name, len(stack), begin])
+
+    def end(name):
+        name, depth, begin = stack.pop()
+        position = parser.CurrentByteIndex
+        if depth > max_depth:
+            return
+        start_end = _tag_end(xml, begin)
+        empty = xml[start_end - 2 : start_end] == b"/>"
+        close = start_end if empty else xml.index(b">", position) + 1
+        found.append(Tag(name, depth, begin, start_end, begin if empty else position, close, empty))
+
+    parser.StartDoctypeDeclHandler = forbid_dtd
+    parser.EntityDeclHandler = forbid_entity
+    parser.UnparsedEntityDeclHandler = lambda *args: forbid_entity(args[0], False, None, *args[1:])
+    parser.ExternalEntityRefHandler = forbid_external
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as exc:
+        raise PackageError(f"a part is not well-formed XML ({exc})") from None
+    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
+        raise PackageError(f"a part was refused: {type(exc).__name__}") from None
+    found.sort(key=lambda tag: tag.start)
+    return found

@@ -1,0 +1,317 @@
+"""The pipeline as library calls: load → validate → build → solve → explain → write.
+
+``run(scenario_path)`` does all of it and returns a :class:`Result`; the command line
+is a thin shell over these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulp
+
+from . import __version__
+from .explain import Binding, binding_constraints, cell_notes
+from .fmt import money_pounds, money_short, money_units
+from .model import EFFECT_CAPACITY, Model, build
+from .package import Package
+from .place import Place
+from .report import Tables, build_tables
+from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
+from .schema import SHEETS
+from .solve import OPTIMAL, Solution, solve
+from .validate import validate
+from .workbook import read_workbook
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load(workbook: Path) -> tuple[Place, Package]:
+    """Read and validate a workbook: the place, and the package it came from.
+
+    Raises :class:`~pooling.package.PackageError` (not a workbook we can open safely)
+    or :class:`~pooling.validate.ValidationError` (every breach of the contract).
+    """
+    raw = read_workbook(Path(workbook), {sheet.key for sheet in SHEETS})
+    return validate(raw), raw.package
+
+
+@dataclass
+class Result:
+    """One scenario solved: inputs, model, solution, explanation and tables."""
+
+    place: Place
+    package: Package
+    scenario: Scenario
+    model: Model
+    solution: Solution
+    binding: list[Binding]
+    tables: Tables | None
+    notes: dict[str, str]  # input cell -> comment text
+    started: dt.datetime
+    timings: dict[str, float] = field(default_factory=dict)
+    workbook_sha256: str = ""
+    scenario_sha256: str = ""
+    output: Path | None = None
+    messages: list[str] = field(default_factory=list)  # what the user should know about the output
+
+    # -- headline figures ------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        return self.solution.status
+
+    @property
+    def optimal(self) -> bool:
+        return self.solution.status == OPTIMAL
+
+    @property
+    def objective(self) -> float | None:
+        return self.solution.objective
+
+    @property
+    def objective_unit(self) -> str:
+        return self.model.objective_unit
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+    def objective_words(self) -> str:
+        rate = f"{self.place.discount_rate:.1%}"
+        if self.scenario.objective == "outcomes":
+            return f"maximise outcome value less shortfall penalties, £, discounted at {rate} a year"
+        return f"minimise spending, {self.place.units}, discounted at {rate} a year"
+
+    def totals(self) -> dict[str, float]:
+        """Money over all modelled years, in the workbook unit, and outcome value in £."""
+        if self.tables is None:
+            return {}
+        pool, streams, outcomes = self.tables.pool, self.tables.streams, self.tables.outcomes
+        available, spent = float(streams["Available"].sum()), float(streams["Used"].sum())
+        unspent = available - spent
+        if abs(unspent) <= 1e-7 * max(1.0, available):  # solver tolerance, not money
+            unspent = 0.0
+        return {
+            "available": available,
+            "spent": spent,
+            "pooled": float(pool["Contribution"].sum()),
+            "spent on others' programmes": float(pool["Spent on others' programmes"].sum()),
+            "savings received": float(pool["Savings received"].sum()),
+            "unspent": unspent,
+            "outcome value": float(outcomes["Value (£)"].sum()),
+        }
+
+    def largest_allocations(self, count: int = 5) -> list[tuple[str, str, float]]:
+        """(code, name, total over the years) of the programmes with the most money."""
+        if self.tables is None:
+            return []
+        frame = self.tables.allocation.iloc[:-1].sort_values("Total", ascending=False).head(count)
+        return [(row.Programme, row.Name, float(row.Total)) for row in frame.itertuples()]
+
+    def top_binding(self, count: int = 8) -> list[Binding]:
+        """The binding constraints worth most at the margin, one per thing bound."""
+        best: dict[str, Binding] = {}
+        for item in self.binding:
+            if item.family == EFFECT_CAPACITY:
+                continue
+            key = item.subject
+            if key not in best or abs(item.shadow_price) > abs(best[key].shadow_price):
+                best[key] = item
+        return sorted(best.values(), key=lambda item: -abs(item.shadow_price))[:count]
+
+    def missed_targets(self) -> list[tuple[str, str, float]]:
+        if self.tables is None:
+            return []
+        frame = self.tables.outcomes
+        missed = frame[frame["Shortfall"].fillna(0) > 1e-6 * frame["Target"].fillna(0).clip(lower=1)]
+        return [(row.Outcome, row.Year, float(row.Shortfall)) for row in missed.itertuples()]
+
+    def headline(self) -> list[str]:
+        years = self.place.year_labels
+        span = f"{years[0]} to {years[-1]}"
+        if not self.optimal:
+            return [
+                f"The scenario is {self.status}: the solver ({self.solution.solver_version}) reports "
+                f"'{self.solution.message}'. No allocation is shown."
+            ]
+        totals = self.totals()
+        units = self.place.units
+        sentences = []
+        if self.scenario.objective == "outcomes":
+            sentences.append(
+                f"{self.place.name}, {self.scenario.name}: over {span} the partners spend "
+                f"{money_short(totals['spent'], units)}"
+                + (f", of which {money_short(totals['pooled'], units)} goes to pooled programmes," if self.scenario.pooling == "pooled" else " in silo,")
+                + f" buying outcomes worth {money_pounds(totals['outcome value'])} "
+                f"({money_pounds(self.objective)} net of shortfall penalties, present value)."
+            )
+        else:
+            sentences.append(
+                f"{self.place.name}, {self.scenario.name}: meeting every target over {span} costs "
+                f"{money_short(totals['spent'], units)} ({money_short(self.objective, units)} present value), leaving "
+                f"{money_short(totals['unspent'], units)} of the {money_short(totals['available'], units)} available unspent."
+            )
+        missed = self.missed_targets()
+        targets = sum(1 for outcome in self.place.outcomes.values() for target in outcome.targets if target is not None)
+        if targets:
+            if missed:
+                sentences.append(f"{targets - len(missed)} of {targets} yearly targets are met; {len(missed)} are missed (see Outcomes achieved).")
+            else:
+                sentences.append(f"All {targets} yearly targets are met.")
+        return sentences
+
+    def summary_rows(self) -> list[tuple[str, object]]:
+        """The Summary sheet's Setting | Value block."""
+        rows: list[tuple[str, object]] = [
+            ("Place", self.place.name),
+            ("Scenario", self.scenario.name),
+            ("Status", self.status),
+            ("Objective value", self.objective if self.objective is not None else "none"),
+            ("Objective", self.objective_words()),
+            ("Objective unit", self.objective_unit),
+            ("Years", f"{self.place.year_labels[0]} to {self.place.year_labels[-1]}"),
+            ("Workbook unit", self.place.units),
+            ("Solver", self.solution.solver_version),
+        ]
+        for key, value in self.totals().items():
+            unit = "£" if key == "outcome value" else self.place.units
+            rows.append((f"Total {key} ({unit})", value))
+        if self.tables is not None:
+            rows.append(("Binding constraints", len(self.binding)))
+        for message in self.messages:
+            rows.append(("Note", message))
+        return rows
+
+    def audit(self) -> list[tuple[str, str]]:
+        """Everything needed to trace a figure back: files, hashes, levers, solver, time."""
+        rows = [
+            ("Tool", f"pooling {__version__}"),
+            ("Run at (UTC)", self.started.strftime("%Y-%m-%d %H:%M:%S")),
+            ("Run time (seconds)", f"{self.seconds:.2f}"),
+            ("Input workbook", str(self.package.path)),
+            ("Input workbook SHA-256", self.workbook_sha256),
+            ("Scenario file", str(self.scenario.path) if self.scenario.path else "(given in code)"),
+            ("Scenario file SHA-256", self.scenario_sha256 or "(none)"),
+        ]
+        rows += [(f"Lever: {key}", value) for key, value in self.scenario.levers()]
+        rows += [
+            ("Solver", self.solution.solver),
+            ("Solver version", self.solution.solver_version),
+            ("Solver status", f"{self.status} ({self.solution.message})"),
+            ("PuLP version", pulp.__version__ if hasattr(pulp, "__version__") else "unknown"),
+            ("Python version", platform.python_version()),
+            ("Variables", str(len(self.model.x) + len(self.model.y) + len(self.model.short))),
+            ("Constraints", str(len(self.model.registry))),
+            ("Objective value", repr(self.objective)),
+        ]
+        rows += [(f"Time: {phase} (seconds)", f"{seconds:.3f}") for phase, seconds in self.timings.items()]
+        return rows
+
+    def to_dict(self) -> dict:
+        """The terminal summary as data, at full precision (for ``--json``)."""
+        return {
+            "place": self.place.name,
+            "scenario": self.scenario.name,
+            "status": self.status,
+            "objective": self.objective,
+            "objective_unit": self.objective_unit,
+            "units": self.place.units,
+            "solver": self.solution.solver_version,
+            "totals": self.totals(),
+            "largest_allocations": [
+                {"programme": code, "name": name, "total": total} for code, name, total in self.largest_allocations()
+            ],
+            "binding_constraints": [
+                {
+                    "family": item.family,
+                    "binds": item.subject,
+                    "year": self.place.year_labels[item.info.year - 1],
+                    "shadow_price": item.shadow_price,
+                    "cells": list(item.info.cells),
+                    "meaning": item.sentence,
+                }
+                for item in self.top_binding(len(self.binding))
+            ],
+            "missed_targets": [{"outcome": o, "year": y, "shortfall": s} for o, y, s in self.missed_targets()],
+            "output": str(self.output) if self.output else None,
+            "messages": self.messages,
+            "warnings": self.place.warnings,
+            "seconds": self.seconds,
+        }
+
+    def write(self, path: Path):
+        """Write the annotated workbook to ``path``; returns what the graft did."""
+        from .write import write_result
+
+        started = time.perf_counter()
+        report = write_result(self, Path(path))
+        self.timings["write"] = time.perf_counter() - started
+        self.output = Path(path)
+        for sheet, reason in report.not_annotated.items():
+            self.messages.append(f"Sheet {sheet} was not annotated: {reason}.")
+        for wanted, given in report.sheet_names.items():
+            if wanted != given:
+                self.messages.append(f"The input already has a sheet named {wanted}; the results are in {given}.")
+        return report
+
+
+def solve_scenario(scenario: Scenario, place: Place, package: Package, solver: str | None = None) -> Result:
+    """Build, solve and explain one scenario for a loaded place."""
+    started = dt.datetime.now(dt.timezone.utc)
+    timings = {}
+    clock = time.perf_counter()
+    problems = check_against_place(scenario, place)
+    if problems:
+        raise ScenarioError(problems, str(scenario.path or "scenario"))
+    model = build(place, scenario)
+    timings["build"] = time.perf_counter() - clock
+    solution = solve(model, solver)
+    timings["solve"] = solution.seconds
+    clock = time.perf_counter()
+    if solution.status == OPTIMAL:
+        binding = binding_constraints(model, solution)
+        tables = build_tables(model, solution, binding)
+        notes = cell_notes(model, binding)
+    else:
+        binding, tables, notes = [], None, {}
+    timings["explain"] = time.perf_counter() - clock
+    return Result(place, package, scenario, model, solution, binding, tables, notes, started, timings)
+
+
+def run(
+    scenario: Path | Scenario,
+    output: Path | None = None,
+    overrides: dict[str, object] | None = None,
+) -> Result:
+    """Run one scenario end to end: read the scenario and its workbook, solve, explain,
+    and (when ``output`` is given) write the annotated workbook.
+
+    ``overrides`` sets scenario keys by dotted name, e.g. ``{"pooling": "silo"}``.
+    A non-optimal status is not an exception: check ``result.optimal``.
+    """
+    clock = time.perf_counter()
+    if not isinstance(scenario, Scenario):
+        scenario = read_scenario(Path(scenario), overrides)
+    elif overrides:
+        raise ValueError("overrides apply to scenario files; pass a Scenario already resolved")
+    place, package = load(scenario.workbook)
+    loaded = time.perf_counter() - clock
+    result = solve_scenario(scenario, place, package)
+    result.timings = {"load and validate": loaded, **result.timings}
+    result.workbook_sha256 = sha256(package.path)
+    result.scenario_sha256 = sha256(scenario.path) if scenario.path else ""
+    if output is not None:
+        result.write(output)
+    return result

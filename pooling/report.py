@@ -1,0 +1,189 @@
+"""Results as tables: allocation, flows, pool, outcomes, constraints, summary and audit.
+
+Every table is computed from the solution's values once, here, as pandas data
+frames; the workbook writer, the terminal summary and ``--json`` all read these, so
+a figure is the same wherever it is shown. Totals are sums of the very numbers in
+the table, so they add up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .explain import Binding
+from .funding import SAVINGS
+from .model import Model
+from .solve import Solution
+
+NONZERO = 1e-9  # smaller flows are solver noise, not money
+
+
+@dataclass
+class Tables:
+    allocation: pd.DataFrame  # programme × year, with Baseline and Total, and a Total row
+    flows: pd.DataFrame  # Stream | Partner | Programme | Year | Amount
+    pool: pd.DataFrame  # partner × year: funding, contribution, min, max, savings
+    outcomes: pd.DataFrame  # Outcome | Year | Achieved | Target | Shortfall
+    constraints: pd.DataFrame  # binding constraints
+    streams: pd.DataFrame = field(default_factory=pd.DataFrame)  # stream × year: available, used
+
+
+def savings_received(model: Model, solution: Solution, partner: str, t: int) -> float:
+    """A[SAVINGS-i, t] = Σ_{rows o→i, t − Lag ≥ 1} (£ per unit × Cashable % / k) × out[o, t − Lag]."""
+    place = model.place
+    total = 0.0
+    for saving in place.savings:
+        if saving.beneficiary == partner and t - saving.lag >= 1:
+            total += saving.per_unit * saving.cashable / place.unit_pounds * outcome_level(model, solution, saving.outcome, t - saving.lag)
+    return total
+
+
+def outcome_level(model: Model, solution: Solution, outcome: str, t: int) -> float:
+    """out[o,t] from the solution."""
+    return sum(coefficient * solution.value(variable) for variable, coefficient in model.out.get((outcome, t), []))
+
+
+def available(model: Model, solution: Solution, stream, t: int) -> float:
+    if stream.kind == SAVINGS:
+        return savings_received(model, solution, stream.partner, t)
+    return stream.amounts[t - 1]
+
+
+def build_tables(model: Model, solution: Solution, binding: list[Binding]) -> Tables:
+    place = model.place
+    years = place.year_labels
+    flows = []
+    for (stream_code, programme_code, t), variable in model.x.items():
+        amount = solution.value(variable)
+        if abs(amount) > NONZERO:
+            stream = model.stream(stream_code)
+            flows.append(
+                {
+                    "Stream": stream_code,
+                    "Partner": stream.partner,
+                    "Programme": programme_code,
+                    "Year": years[t - 1],
+                    "Amount": amount,
+                    "Lead": place.programmes[programme_code].lead,
+                }
+            )
+    flows_frame = pd.DataFrame(flows, columns=["Stream", "Partner", "Programme", "Year", "Amount", "Lead"])
+
+    spend = {(p, t): sum(solution.value(v) for v, _ in model.spend.get((p, t), [])) for p in place.programmes for t in model.years}
+    allocation = []
+    for programme in place.programmes.values():
+        row = {
+            "Programme": programme.code,
+            "Name": programme.name,
+            "Lead": programme.lead,
+            "Pooled": "yes" if programme.pooled else "no",
+            "Baseline": programme.baseline,
+        }
+        for t in model.years:
+            row[years[t - 1]] = spend[(programme.code, t)]
+        row["Total"] = sum(row[label] for label in years)
+        allocation.append(row)
+    allocation_frame = pd.DataFrame(allocation, columns=["Programme", "Name", "Lead", "Pooled", "Baseline", *years, "Total"])
+    total_row = {"Programme": "Total", "Name": "", "Lead": "", "Pooled": ""}
+    for column in ["Baseline", *years, "Total"]:
+        total_row[column] = float(allocation_frame[column].sum()) if len(allocation_frame) else 0.0
+    allocation_frame = pd.concat([allocation_frame, pd.DataFrame([total_row])], ignore_index=True)
+
+    # In silo nothing is pooled: a partner's money on its own pooled programmes is not a
+    # contribution to a pool, and the pool shares do not apply.
+    pooling = model.scenario.pooling == "pooled"
+    pooled = {code for code, programme in place.programmes.items() if programme.pooled} if pooling else set()
+    pool = []
+    for partner in place.partners.values():
+        for t in model.years:
+            counted = [s for s in model.streams if s.partner == partner.code and s.counts_for_pool_share]
+            base = sum(s.amounts[t - 1] for s in counted)
+            contribution = sum(
+                solution.value(variable)
+                for s in counted
+                for programme, variable in model.spent_from.get((s.code, t), [])
+                if programme in pooled
+            )
+            to_others = sum(
+                solution.value(variable)
+                for s in model.streams
+                if s.partner == partner.code
+                for programme, variable in model.spent_from.get((s.code, t), [])
+                if place.programmes[programme].lead != partner.code
+            )
+            pool.append(
+                {
+                    "Partner": partner.code,
+                    "Name": partner.name,
+                    "Year": years[t - 1],
+                    "Poolable funding": base,
+                    "Contribution": contribution,
+                    "Min": partner.pool_min * base if pooling else None,
+                    "Max": partner.pool_max * base if pooling else None,
+                    "Savings received": savings_received(model, solution, partner.code, t),
+                    "Spent on others' programmes": to_others,
+                }
+            )
+    pool_frame = pd.DataFrame(
+        pool,
+        columns=["Partner", "Name", "Year", "Poolable funding", "Contribution", "Min", "Max", "Savings received", "Spent on others' programmes"],
+    )
+
+    outcomes = []
+    for outcome in place.outcomes.values():
+        for t in model.years:
+            achieved = outcome_level(model, solution, outcome.code, t)
+            target = outcome.targets[t - 1]
+            outcomes.append(
+                {
+                    "Outcome": outcome.code,
+                    "Year": years[t - 1],
+                    "Achieved": achieved,
+                    "Target": target,
+                    "Shortfall": None if target is None else max(0.0, target - achieved),
+                    "Name": outcome.name,
+                    "Unit": outcome.unit,
+                    "Value (£)": outcome.value * achieved,
+                }
+            )
+    outcomes_frame = pd.DataFrame(outcomes, columns=["Outcome", "Year", "Achieved", "Target", "Shortfall", "Name", "Unit", "Value (£)"])
+
+    unit = model.objective_unit
+    price_unit = {"money": place.units, "outcome units": "unit"}
+    constraints = [
+        {
+            "Family": item.family,
+            "Binds": item.subject,
+            "Year": years[item.info.year - 1],
+            "Shadow price": item.shadow_price,
+            "Shadow price unit": f"{unit} per {price_unit[item.info.unit]}",
+            "Slack": item.slack,
+            "Meaning": item.sentence,
+            "Input cell": ", ".join(item.info.cells),
+            "Constraint": item.info.name,
+        }
+        for item in binding
+    ]
+    constraints_frame = pd.DataFrame(
+        constraints,
+        columns=["Family", "Binds", "Year", "Shadow price", "Shadow price unit", "Slack", "Meaning", "Input cell", "Constraint"],
+    )
+
+    streams = []
+    for stream in model.streams:
+        for t in model.years:
+            used = sum(solution.value(variable) for _, variable in model.spent_from.get((stream.code, t), []))
+            streams.append(
+                {
+                    "Stream": stream.code,
+                    "Partner": stream.partner,
+                    "Year": years[t - 1],
+                    "Available": available(model, solution, stream, t),
+                    "Used": used,
+                    "How set": stream.rule,
+                }
+            )
+    streams_frame = pd.DataFrame(streams, columns=["Stream", "Partner", "Year", "Available", "Used", "How set"])
+    return Tables(allocation_frame, flows_frame, pool_frame, outcomes_frame, constraints_frame, streams_frame)

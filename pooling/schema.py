@@ -1,0 +1,268 @@
+"""The input workbook's sheets and columns, as data.
+
+One table drives three things: validation (``validate.py``), the blank template
+(``template.py``) and the workbook documentation (``docs/workbook.md``). The names
+are the contract's (version 1): a later version may add optional sheets and columns,
+never rename or remove one.
+
+Column kinds
+------------
+code      a code, read as text even when it looks like a number (``007`` stays ``007``)
+text      free text
+choice    one of ``choices``, matched case-insensitively
+yesno     ``yes`` or ``no`` (also ``y``/``n``, ``true``/``false`` and Excel booleans)
+codes     comma-separated codes
+money     an amount in the workbook's unit, zero or more
+pounds    an amount in £ whatever the workbook's unit, zero or more
+quantity  a number of outcome units (or units per £m), zero or more
+percent   a share: Excel percentage (25% is 0.25); a number above 1 is read as a
+          percent (25 means 25%); must lie in 0-100%
+whole     a whole number, at least 1
+any       the cell as it is (the Place sheet's values, checked setting by setting)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: A cell that may not be blank.
+REQUIRED = object()
+
+PARTNER_TYPES = ("council", "police", "fire", "health", "probation", "other")
+SOURCES = ("council tax", "grant", "business rates", "fees", "other")
+UNITS = {"£": 1.0, "£000": 1_000.0, "£m": 1_000_000.0}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    help: str
+    blank: object = REQUIRED
+    required: bool = True  # must the column be present?
+    choices: tuple[str, ...] = ()
+    refers_to: str | None = None  # the sheet whose codes this column holds
+
+    @property
+    def key(self) -> str:
+        return normalise(self.name)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    help: str
+    columns: tuple[Column, ...]
+    optional: bool = False
+
+    @property
+    def key(self) -> str:
+        return normalise(self.name)
+
+    @property
+    def code_column(self) -> Column:
+        return self.columns[0]
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.key == normalise(name):
+                return column
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    kind: str  # text, yearlabel, years, units, rate
+    help: str
+    default: object = REQUIRED
+
+    @property
+    def key(self) -> str:
+        return normalise(self.name)
+
+
+def normalise(header: object) -> str:
+    """Header as matched: case-insensitive, surrounding and repeated spaces ignored."""
+    return " ".join(str(header).split()).casefold()
+
+
+PLACE_SETTINGS: tuple[Setting, ...] = (
+    Setting("Place", "text", "Name of the place, e.g. Northmoor."),
+    Setting("Base year", "yearlabel", "Last actual financial year, written 2010/11."),
+    Setting("Years", "years", "Number of years modelled after the base year.", 4),
+    Setting("Units", "units", "Unit of every money figure in the workbook: £, £000 or £m.", "£000"),
+    Setting(
+        "Discount rate",
+        "rate",
+        "Annual discount rate for future years (HM Treasury Green Book: 0.035).",
+        0.035,
+    ),
+)
+
+PLACE = Sheet(
+    "Place",
+    "Two columns, Setting | Value: the place's name, base year, years modelled, money unit "
+    "and discount rate.",
+    (
+        Column("Setting", "text", "The setting's name (Place, Base year, Years, Units, Discount rate)."),
+        Column("Value", "any", "The setting's value.", blank=None),
+    ),
+)
+
+PARTNERS = Sheet(
+    "Partners",
+    "One row per partner body in the place.",
+    (
+        Column("Partner", "code", "Short code of the partner, e.g. NCC."),
+        Column("Name", "text", "Full name of the partner.", blank=None),
+        Column("Type", "choice", "council, police, fire, health, probation or other.", choices=PARTNER_TYPES),
+        Column(
+            "Pool min %",
+            "percent",
+            "Smallest share of the partner's poolable funding it puts into pooled programmes "
+            "each year. Blank = 0%.",
+            blank=0.0,
+            required=False,
+        ),
+        Column(
+            "Pool max %",
+            "percent",
+            "Largest share of the partner's poolable funding it puts into pooled programmes "
+            "each year. Blank = 100%.",
+            blank=1.0,
+            required=False,
+        ),
+    ),
+)
+
+FUNDING = Sheet(
+    "Funding",
+    "One row per funding stream.",
+    (
+        Column("Stream", "code", "Short code of the funding stream, e.g. NCC-CT."),
+        Column("Partner", "code", "The partner that holds the stream.", refers_to="Partners"),
+        Column(
+            "Source",
+            "choice",
+            "council tax, grant, business rates, fees or other.",
+            choices=SOURCES,
+        ),
+        Column("Base", "money", "Base-year amount, in the workbook's unit."),
+        Column(
+            "Poolable",
+            "yesno",
+            "yes if the stream may fund pooled programmes. Blank = yes.",
+            blank=True,
+            required=False,
+        ),
+        Column(
+            "Ring-fenced to",
+            "codes",
+            "Comma-separated programme codes the stream is ring-fenced to. Blank = not ring-fenced.",
+            blank=(),
+            required=False,
+            refers_to="Programmes",
+        ),
+    ),
+)
+
+PROGRAMMES = Sheet(
+    "Programmes",
+    "One row per programme (service) money can be spent on.",
+    (
+        Column("Programme", "code", "Short code of the programme, e.g. DAS."),
+        Column("Name", "text", "Full name of the programme.", blank=None),
+        Column("Lead", "code", "The partner that leads (and in silo funds) the programme.", refers_to="Partners"),
+        Column(
+            "Pooled",
+            "yesno",
+            "yes if the programme may be funded from the pool. Blank = no.",
+            blank=False,
+        ),
+        Column("Baseline", "money", "Base-year spend, in the workbook's unit. Blank = 0.", blank=0.0),
+        Column("Min", "money", "Least spend per year (a statutory floor). Blank = 0.", blank=0.0, required=False),
+        Column("Max", "money", "Most spend per year. Blank = no limit.", blank=None, required=False),
+    ),
+)
+
+OUTCOMES = Sheet(
+    "Outcomes",
+    "One row per outcome. Optional extra columns headed by a year label (e.g. 2012/13) "
+    "override Target for that year; a blank cell there keeps Target.",
+    (
+        Column("Outcome", "code", "Short code of the outcome, e.g. WORK."),
+        Column("Name", "text", "What the outcome counts.", blank=None),
+        Column("Unit", "text", "The unit it is counted in, e.g. people into work.", blank=None, required=False),
+        Column("Value per unit", "pounds", "Value of one unit of the outcome, in £ whatever the workbook unit."),
+        Column("Target", "quantity", "Target per year, in outcome units. Blank = none.", blank=None, required=False),
+        Column(
+            "Shortfall penalty",
+            "pounds",
+            "£ per unit short of the target. Blank = Value per unit.",
+            blank=None,
+            required=False,
+        ),
+    ),
+)
+
+EFFECTS = Sheet(
+    "Effects",
+    "What programmes achieve: outcome units per £1m spent in a year. Several rows for one "
+    "programme and outcome are segments taken in order of Up to, with rates that do not "
+    "increase (diminishing returns); only the last may leave Up to blank.",
+    (
+        Column("Programme", "code", "The programme that spends.", refers_to="Programmes"),
+        Column("Outcome", "code", "The outcome it improves.", refers_to="Outcomes"),
+        Column("Per £m", "quantity", "Outcome units per £1m spent in a year, for this segment."),
+        Column(
+            "Up to",
+            "money",
+            "Programme spend per year (workbook unit) up to which this rate holds. Blank = no limit.",
+            blank=None,
+            required=False,
+        ),
+    ),
+)
+
+SAVINGS = Sheet(
+    "Savings",
+    "Cashable savings that outcomes return to a partner, often not the one who paid "
+    "(the 'wrong pocket').",
+    (
+        Column("Outcome", "code", "The outcome whose improvement saves money.", refers_to="Outcomes"),
+        Column("Beneficiary", "code", "The partner that makes the saving.", refers_to="Partners"),
+        Column("£ per unit", "pounds", "Saving per outcome unit, in £ whatever the workbook unit."),
+        Column(
+            "Cashable %",
+            "percent",
+            "Share of the saving that is cash the partner can spend again. Blank = 100%.",
+            blank=1.0,
+            required=False,
+        ),
+        Column(
+            "Lag",
+            "whole",
+            "Years after the outcome that the saving arrives (1 = the next year). Blank = 1.",
+            blank=1,
+            required=False,
+        ),
+    ),
+    optional=True,
+)
+
+#: The contract's sheets, in the order the template writes them.
+SHEETS: tuple[Sheet, ...] = (PLACE, PARTNERS, FUNDING, PROGRAMMES, OUTCOMES, EFFECTS, SAVINGS)
+
+#: Sheets the output workbook adds, beside the input sheets. The contract's results
+#: sheet "Outcomes" would clash with the input sheet of that name (Excel sheet names
+#: are unique regardless of case), so it is written as "Outcomes achieved".
+RESULT_SHEETS: tuple[str, ...] = (
+    "Summary",
+    "Allocation",
+    "Flows",
+    "Pool",
+    "Outcomes achieved",
+    "Constraints",
+    "Audit",
+)

@@ -1,0 +1,292 @@
+"""Solve: run CBC or HiGHS on the model and read back a solver-independent solution.
+
+Two adapters, one result:
+
+* **CBC**, bundled with PuLP 3.x, through PuLP's command-line interface (the model
+  goes to the solver as an MPS file). Solved as an LP (``-initialSolve``) so duals are
+  the LP's.
+* **HiGHS** through ``highspy``: the PuLP model is handed over as sparse row-wise
+  arrays in one call, which is much faster than PuLP's own HiGHS interface adding
+  one column and one row at a time.
+
+Solvers disagree on signs. PuLP's CBC interface reports a row's dual as the change
+of the objective per unit increase of its right-hand side for both senses; HiGHS
+does the same when it is given the model's own sense (PuLP's HiGHS interface
+instead negates a maximisation, which flips every dual). :class:`Solution` always
+holds the contract's meaning: ``shadow_prices[name]`` is the change of the
+objective per unit increase of the constraint's right-hand side, and
+``reduced_costs[name]`` the change of the objective per unit the variable is forced
+up from its value. Slacks are not taken from the solvers at all (they differ in sign
+for ≥ rows); ``explain.py`` computes them from the values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+
+from .model import Model
+
+OPTIMAL, INFEASIBLE, UNBOUNDED, NOT_SOLVED = "optimal", "infeasible", "unbounded", "not solved"
+SOLVERS = ("cbc", "highs")
+
+# Solver tolerances, set alike for both so their answers can be compared.
+PRIMAL_TOLERANCE = 1e-7
+DUAL_TOLERANCE = 1e-7
+
+
+class SolverError(Exception):
+    """The solver could not be run at all (not: the model has no solution)."""
+
+
+@dataclass
+class Solution:
+    status: str  # OPTIMAL, INFEASIBLE, UNBOUNDED or NOT_SOLVED
+    objective: float | None
+    solver: str
+    solver_version: str
+    seconds: float
+    values: dict[str, float] = field(default_factory=dict)  # variable name -> value
+    shadow_prices: dict[str, float] = field(default_factory=dict)  # constraint name -> d objective / d rhs
+    reduced_costs: dict[str, float] = field(default_factory=dict)  # variable name -> d objective / d value
+    message: str = ""  # what the solver said, in words
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == OPTIMAL
+
+    def value(self, variable: pulp.LpVariable) -> float:
+        return self.values.get(variable.name, 0.0)
+
+
+def solve(model: Model, solver: str | None = None) -> Solution:
+    """Solve with the scenario's solver (or ``solver``), never raising for a non-optimal status."""
+    solver = solver or model.scenario.solver
+    if solver == "cbc":
+        return _solve_cbc(model)
+    if solver == "highs":
+        return _solve_highs(model)
+    raise SolverError(f"unknown solver {solver!r} (known: {', '.join(SOLVERS)})")
+
+
+# -- CBC ---------------------------------------------------------------------------------
+
+_CBC_STATUS = {
+    pulp.LpStatusOptimal: OPTIMAL,
+    pulp.LpStatusInfeasible: INFEASIBLE,
+    pulp.LpStatusUnbounded: UNBOUNDED,
+    pulp.LpStatusNotSolved: NOT_SOLVED,
+    pulp.LpStatusUndefined: INFEASIBLE,  # CBC says "undefined" for some infeasible LPs
+}
+
+
+def cbc_path() -> str:
+    from pulp.apis.coin_api import PULP_CBC_CMD
+
+    return PULP_CBC_CMD.pulp_cbc_path
+
+
+def cbc_version() -> str:
+    import subprocess
+
+    try:
+        output = subprocess.run([cbc_path(), "-quit"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "CBC (version unknown)"
+    for line in output.splitlines():
+        if line.startswith("Version:"):
+            return "CBC " + line.split(":", 1)[1].strip()
+    return "CBC (version unknown)"
+
+
+def _solve_cbc(model: Model) -> Solution:
+    problem = model.problem
+    command = pulp.COIN_CMD(
+        path=cbc_path(),
+        msg=False,
+        mip=False,
+        options=[f"primalTolerance {PRIMAL_TOLERANCE}", f"dualTolerance {DUAL_TOLERANCE}"],
+    )
+    started = time.perf_counter()
+    try:
+        code = problem.solve(command)
+    except pulp.PulpSolverError as exc:
+        raise SolverError(f"CBC could not be run: {exc}") from None
+    seconds = time.perf_counter() - started
+    status = _CBC_STATUS.get(code, NOT_SOLVED)
+    solution = Solution(
+        status=status,
+        objective=None,
+        solver="cbc",
+        solver_version=cbc_version(),
+        seconds=seconds,
+        message=pulp.LpStatus.get(code, "unknown"),
+    )
+    if status != OPTIMAL:
+        return solution
+    for variable in problem.variables():
+        solution.values[variable.name] = variable.varValue or 0.0
+        solution.reduced_costs[variable.name] = variable.dj or 0.0
+    for constraint in problem.constraints():
+        solution.shadow_prices[constraint.name] = constraint.pi or 0.0
+    solution.objective = _objective_value(model, solution)
+    return solution
+
+
+# -- HiGHS -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """highspy prints a banner on stdout when its first instance is made, before any
+    option can silence it; the banner would corrupt ``--json`` output."""
+    try:
+        fd = os.dup(1)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(fd, 1)
+        os.close(fd)
+
+
+def _new_highs():
+    import highspy
+
+    import sys
+
+    sys.stdout.flush()
+    with _quiet_stdout():
+        highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+def highs_version() -> str:
+    import highspy
+
+    try:
+        return f"HiGHS {highspy.Highs.version(_new_highs())}"
+    except Exception:  # version is informative only
+        return "HiGHS (version unknown)"
+
+
+def model_arrays(model: Model):
+    """The model as arrays: variables, objective, row-wise matrix, bounds.
+
+    Returns (variables, constraints, cost, col_lower, col_upper, row_lower, row_upper,
+    starts, indices, values) with constraints in registry order.
+    """
+    problem = model.problem
+    variables = list(model.x.values()) + list(model.y.values()) + list(model.short.values())
+    position = {variable.name: index for index, variable in enumerate(variables)}
+    cost = np.zeros(len(variables))
+    for variable, coefficient in problem.objective.items():
+        cost[position[variable.name]] += coefficient
+    inf = np.inf
+    col_lower = np.array([0.0 if v.lowBound is None else v.lowBound for v in variables])
+    col_upper = np.array([inf if v.upBound is None else v.upBound for v in variables])
+    constraints = [info.constraint for info in model.registry.values()]
+    starts = np.zeros(len(constraints) + 1, dtype=np.int64)
+    indices, values = [], []
+    row_lower = np.full(len(constraints), -inf)
+    row_upper = np.full(len(constraints), inf)
+    for row, constraint in enumerate(constraints):
+        items = constraint.items()
+        indices.extend(position[variable.name] for variable, _ in items)
+        values.extend(coefficient for _, coefficient in items)
+        starts[row + 1] = len(indices)
+        bound = -constraint.constant
+        if constraint.sense == pulp.LpConstraintLE:
+            row_upper[row] = bound
+        elif constraint.sense == pulp.LpConstraintGE:
+            row_lower[row] = bound
+        else:
+            row_lower[row] = row_upper[row] = bound
+    return (
+        variables,
+        constraints,
+        cost,
+        col_lower,
+        col_upper,
+        row_lower,
+        row_upper,
+        starts,
+        np.asarray(indices, dtype=np.int32),
+        np.asarray(values, dtype=float),
+    )
+
+
+def _solve_highs(model: Model) -> Solution:
+    import highspy
+
+    started = time.perf_counter()
+    variables, constraints, cost, col_lower, col_upper, row_lower, row_upper, starts, indices, values = model_arrays(model)
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(variables)
+    lp.num_row_ = len(constraints)
+    lp.col_cost_ = cost
+    lp.col_lower_ = col_lower
+    lp.col_upper_ = np.where(np.isinf(col_upper), inf, col_upper)
+    lp.row_lower_ = np.where(np.isinf(row_lower), -inf, row_lower)
+    lp.row_upper_ = np.where(np.isinf(row_upper), inf, row_upper)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = indices
+    lp.a_matrix_.value_ = values
+    lp.a_matrix_.num_col_ = len(variables)
+    lp.a_matrix_.num_row_ = len(constraints)
+    lp.sense_ = highspy.ObjSense.kMaximize if model.problem.sense == pulp.LpMaximize else highspy.ObjSense.kMinimize
+    highs = _new_highs()
+    highs.setOptionValue("primal_feasibility_tolerance", PRIMAL_TOLERANCE)
+    highs.setOptionValue("dual_feasibility_tolerance", DUAL_TOLERANCE)
+    highs.passModel(lp)
+    highs.run()
+    seconds = time.perf_counter() - started
+    status_code = highs.getModelStatus()
+    text = highs.modelStatusToString(status_code)
+    HMS = highspy.HighsModelStatus
+    status = {
+        HMS.kOptimal: OPTIMAL,
+        HMS.kInfeasible: INFEASIBLE,
+        HMS.kUnbounded: UNBOUNDED,
+        HMS.kUnboundedOrInfeasible: INFEASIBLE,
+        HMS.kModelEmpty: OPTIMAL,
+    }.get(status_code, NOT_SOLVED)
+    solution = Solution(
+        status=status,
+        objective=None,
+        solver="highs",
+        solver_version=f"HiGHS {highs.version()}",
+        seconds=seconds,
+        message=text,
+    )
+    if status != OPTIMAL:
+        return solution
+    result = highs.getSolution()
+    col_value = np.asarray(result.col_value) if len(variables) else np.zeros(0)
+    col_dual = np.asarray(result.col_dual) if len(variables) else np.zeros(0)
+    row_dual = np.asarray(result.row_dual) if len(constraints) else np.zeros(0)
+    for index, variable in enumerate(variables):
+        variable.varValue = float(col_value[index])
+        solution.values[variable.name] = float(col_value[index])
+        solution.reduced_costs[variable.name] = float(col_dual[index])
+    for index, constraint in enumerate(constraints):
+        solution.shadow_prices[constraint.name] = float(row_dual[index])
+    solution.objective = _objective_value(model, solution)
+    return solution
+
+
+def _objective_value(model: Model, solution: Solution) -> float:
+    """The objective recomputed from the values (both solvers, one formula)."""
+    return float(sum(coefficient * solution.values.get(variable.name, 0.0) for variable, coefficient in model.problem.objective.items()))

@@ -1,0 +1,282 @@
+"""Write: the annotated workbook, made safely.
+
+The result sheets are laid out in a workbook of their own with openpyxl (number
+formats, frozen headers, filters, print set-up), then grafted into the user's
+package (``graft.py``) so nothing of theirs is rewritten. The file is written to a
+temporary file in the target folder, flushed, synced, reopened to check it is a
+readable workbook, given the input's permissions, and only then renamed over the
+target. A failure at any step leaves the target as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import openpyxl
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from . import fmt
+from .graft import GraftReport, graft
+from .package import Package, PackageError
+from .schema import RESULT_SHEETS
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+TITLE_FONT = Font(bold=True, size=14)
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+class WriteError(Exception):
+    """The output could not be written; the target is untouched."""
+
+
+def put(cell, value, number_format: str | None = None, font=None):
+    """Write a value; text always as text, so a name starting '=' never becomes a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    if number_format:
+        cell.number_format = number_format
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def write_table(sheet, frame, formats: dict[str, str] | None = None, start_row: int = 1, widths: dict[str, float] | None = None) -> int:
+    """A header row and one row per record; returns the last row written."""
+    formats = formats or {}
+    widths = widths or {}
+    columns = list(frame.columns)
+    for index, column in enumerate(columns, start=1):
+        cell = put(sheet.cell(start_row, index), column, font=HEADER_FONT)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    row_number = start_row
+    for row_number, record in enumerate(frame.itertuples(index=False), start=start_row + 1):
+        for index, (column, value) in enumerate(zip(columns, record), start=1):
+            if value is None or (isinstance(value, float) and value != value):
+                continue
+            put(sheet.cell(row_number, index), value.item() if hasattr(value, "item") else value, formats.get(column))
+    for index, column in enumerate(columns, start=1):
+        if column in widths:
+            width = widths[column]
+        else:
+            longest = max([len(str(column))] + [len(_shown(v, formats.get(column))) for v in frame[column].head(500)])
+            width = min(max(10, longest + 2), 60)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    return row_number
+
+
+def _shown(value, number_format) -> str:
+    if isinstance(value, float) and number_format and number_format != fmt.EXCEL_FULL:
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def finish_sheet(sheet, header_row: int = 1, landscape: bool = True, filter_range: str | None = None) -> None:
+    """Frozen header, filter, A4 landscape fitting the page width, header row repeated."""
+    sheet.freeze_panes = sheet.cell(header_row + 1, 1)
+    if filter_range:
+        sheet.auto_filter.ref = filter_range
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+
+
+def results_workbook(result) -> openpyxl.Workbook:
+    """The result sheets, in the contract's order, as a workbook of their own."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    _summary_sheet(book.create_sheet(RESULT_SHEETS[0]), result)
+    tables = result.tables
+    units = result.place.units
+    money = fmt.EXCEL_MONEY if units != "£m" else fmt.EXCEL_MONEY_DECIMALS
+    if tables is not None:
+        years = result.place.year_labels
+        sheet = book.create_sheet("Allocation")
+        last = write_table(sheet, tables.allocation, {c: money for c in ["Baseline", *years, "Total"]})
+        for cell in sheet[last]:
+            cell.font = BOLD
+        put(sheet.cell(last + 2, 1), f"Spend per year in {units}. Baseline is the base year ({result.place.base_year}).")
+        finish_sheet(sheet)
+
+        sheet = book.create_sheet("Flows")
+        last = write_table(sheet, tables.flows, {"Amount": fmt.EXCEL_FULL})
+        finish_sheet(sheet, filter_range=f"A1:{get_column_letter(tables.flows.shape[1])}{max(last, 1)}")
+
+        sheet = book.create_sheet("Pool")
+        write_table(sheet, tables.pool, {c: money for c in tables.pool.columns[3:]})
+        finish_sheet(sheet)
+
+        sheet = book.create_sheet(RESULT_SHEETS[4])
+        write_table(
+            sheet,
+            tables.outcomes,
+            {"Achieved": fmt.EXCEL_QUANTITY, "Target": fmt.EXCEL_QUANTITY, "Shortfall": fmt.EXCEL_QUANTITY, "Value (£)": fmt.EXCEL_MONEY},
+        )
+        finish_sheet(sheet)
+
+        sheet = book.create_sheet("Constraints")
+        last = write_table(
+            sheet,
+            tables.constraints,
+            {"Shadow price": fmt.EXCEL_MONEY_DECIMALS, "Slack": fmt.EXCEL_FULL},
+            widths={"Meaning": 90, "Binds": 40},
+        )
+        for row in sheet.iter_rows(min_row=2, max_row=last):
+            for cell in row:
+                cell.alignment = WRAP
+        finish_sheet(sheet)
+
+        sheet = book.create_sheet("Funding used")
+        write_table(sheet, tables.streams, {"Available": money, "Used": money})
+        finish_sheet(sheet)
+    else:
+        for name in RESULT_SHEETS[1:-1]:
+            sheet = book.create_sheet(name)
+            put(sheet.cell(1, 1), f"No results: the scenario is {result.status}. See the Summary sheet.", font=BOLD)
+
+    sheet = book.create_sheet("Audit")
+    write_table(sheet, _frame(result.audit(), ["Item", "Value"]), widths={"Item": 32, "Value": 100})
+    finish_sheet(sheet, landscape=False)
+    for sheet in book.worksheets:
+        sheet.oddHeader.left.text, sheet.oddHeader.center.text, sheet.oddHeader.right.text = (
+            _header_text(result.place.name),
+            _header_text(result.scenario.name),
+            f"{result.started:%d %b %Y}",
+        )
+    return book
+
+
+def _header_text(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+def _frame(rows, columns):
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _summary_sheet(sheet, result) -> None:
+    rows = result.summary_rows()
+    write_table(sheet, _frame(rows, ["Setting", "Value"]), widths={"Setting": 34, "Value": 60})
+    for row in sheet.iter_rows(min_row=2, max_row=len(rows) + 1):
+        setting, value = row[0].value, row[1]
+        if setting == "Objective value":
+            value.number_format = fmt.EXCEL_FULL
+        elif isinstance(value.value, float):
+            value.number_format = fmt.EXCEL_MONEY
+        value.alignment = Alignment(horizontal="left", wrap_text=True, vertical="top")
+    row = len(rows) + 3
+    put(sheet.cell(row, 1), "In a sentence", font=TITLE_FONT)
+    for sentence in result.headline():
+        row += 1
+        put(sheet.cell(row, 1), sentence)
+    if result.tables is not None and len(result.binding):
+        row += 2
+        put(sheet.cell(row, 1), "What binds (see the Constraints sheet for all)", font=TITLE_FONT)
+        for item in result.top_binding(8):
+            row += 1
+            cell = put(sheet.cell(row, 1), item.sentence)
+            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+            cell.alignment = WRAP
+            sheet.row_dimensions[row].height = 30
+    finish_sheet(sheet, landscape=False)
+
+
+def workbook_bytes(book: openpyxl.Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def annotated_workbook(result) -> tuple[bytes, GraftReport]:
+    """The user's workbook with the result sheets and comments added, as bytes."""
+    results = workbook_bytes(results_workbook(result))
+    return graft(result.package, results, result.notes)
+
+
+def is_our_output(path: Path) -> bool:
+    """Was ``path`` written by pooling (it holds every result sheet)? Only such a file may be replaced."""
+    try:
+        package = Package.open(path)
+    except PackageError:
+        return False
+    names = {sheet.name for sheet in package.sheets}
+    return all(name in names for name in RESULT_SHEETS)
+
+
+def atomic_write(target: Path, data: bytes, mode: int | None = None, verify=None) -> None:
+    """Write ``data`` to ``target`` through a synced temporary file in the same folder.
+
+    ``verify(path)`` may raise to refuse the temporary file before it replaces the target.
+    """
+    target = Path(target)
+    folder = target.parent
+    if not folder.is_dir():
+        raise WriteError(f"{target}: the folder {folder} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if verify is not None:
+            verify(Path(temporary))
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, target)
+        try:  # make the rename itself durable
+            directory = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+        except OSError:
+            pass
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def verify_workbook(path: Path) -> None:
+    """The written file reopens as a workbook with every part readable."""
+    try:
+        Package.open(path)
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+        if bad:
+            raise WriteError(f"part {bad} of the written file is damaged")
+    except PackageError as exc:
+        raise WriteError(f"the written file does not reopen as a workbook ({exc})") from None
+
+
+def write_result(result, target: Path) -> GraftReport:
+    """Write the annotated workbook to ``target`` (never over the input, never over a
+    file pooling did not write)."""
+    target = Path(target)
+    source = result.package.path.resolve()
+    if target.resolve() == source:
+        raise WriteError(f"{target}: this is the input workbook; choose another output file")
+    if target.exists() and not is_our_output(target):
+        raise WriteError(f"{target} exists and was not written by pooling; choose another name or remove it first")
+    if target.suffix.lower() != result.package.kind:
+        raise WriteError(
+            f"{target}: the input is a {result.package.kind} workbook, so the output must end in {result.package.kind}"
+        )
+    data, report = annotated_workbook(result)
+    atomic_write(target, data, mode=result.package.mode, verify=verify_workbook)
+    return report
