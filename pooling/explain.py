@@ -58,7 +58,7 @@ def binding_constraints(model: Model, solution: Solution) -> list[Binding]:
             continue
         price = solution.shadow_prices.get(info.name, 0.0)
         subject, sentence = words.describe(info, price, solution)
-        found.append(Binding(info, max(room, 0.0), price, subject, sentence))
+        found.append(Binding(info, 0.0, price, subject, sentence))  # zero to tolerance
     return found
 
 

@@ -126,15 +126,12 @@ def results_workbook(result) -> openpyxl.Workbook:
         finish_sheet(sheet)
 
         sheet = book.create_sheet("Constraints")
-        last = write_table(
+        write_table(
             sheet,
             tables.constraints,
             {"Shadow price": fmt.EXCEL_MONEY_DECIMALS, "Slack": fmt.EXCEL_FULL},
-            widths={"Meaning": 90, "Binds": 40},
+            widths={"Meaning": 120, "Binds": 45, "Input cell": 24, "Constraint": 40},
         )
-        for row in sheet.iter_rows(min_row=2, max_row=last):
-            for cell in row:
-                cell.alignment = WRAP
         finish_sheet(sheet)
 
         sheet = book.create_sheet("Funding used")
@@ -169,7 +166,7 @@ def _frame(rows, columns):
 
 def _summary_sheet(sheet, result) -> None:
     rows = result.summary_rows()
-    write_table(sheet, _frame(rows, ["Setting", "Value"]), widths={"Setting": 34, "Value": 60})
+    write_table(sheet, _frame(rows, ["Setting", "Value"]), widths={"Setting": 38, "Value": 100})
     for row in sheet.iter_rows(min_row=2, max_row=len(rows) + 1):
         setting, value = row[0].value, row[1]
         if setting == "Objective value":
@@ -181,17 +178,22 @@ def _summary_sheet(sheet, result) -> None:
     put(sheet.cell(row, 1), "In a sentence", font=TITLE_FONT)
     for sentence in result.headline():
         row += 1
-        put(sheet.cell(row, 1), sentence)
+        _paragraph(sheet, row, sentence)
     if result.tables is not None and len(result.binding):
         row += 2
         put(sheet.cell(row, 1), "What binds (see the Constraints sheet for all)", font=TITLE_FONT)
         for item in result.top_binding(8):
             row += 1
-            cell = put(sheet.cell(row, 1), item.sentence)
-            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-            cell.alignment = WRAP
-            sheet.row_dimensions[row].height = 30
-    finish_sheet(sheet, landscape=False)
+            _paragraph(sheet, row, item.sentence)
+    finish_sheet(sheet)
+
+
+def _paragraph(sheet, row: int, text: str, width: int = 138) -> None:
+    """A sentence across the sheet's two columns, wrapped, its row tall enough to show it."""
+    cell = put(sheet.cell(row, 1), text)
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+    cell.alignment = WRAP
+    sheet.row_dimensions[row].height = 15 * (1 + len(text) // width)
 
 
 def workbook_bytes(book: openpyxl.Workbook) -> bytes:

@@ -1,0 +1,106 @@
+"""Small contract workbooks for tests, written with openpyxl directly (not by pooling)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+import pooling
+from pooling.scenario import scenario_from_dict
+
+PARTNER_COLUMNS = ("Partner", "Name", "Type", "Pool min %", "Pool max %")
+FUNDING_COLUMNS = ("Stream", "Partner", "Source", "Base", "Poolable", "Ring-fenced to")
+PROGRAMME_COLUMNS = ("Programme", "Name", "Lead", "Pooled", "Baseline", "Min", "Max")
+OUTCOME_COLUMNS = ("Outcome", "Name", "Unit", "Value per unit", "Target", "Shortfall penalty")
+EFFECT_COLUMNS = ("Programme", "Outcome", "Per £m", "Up to")
+SAVING_COLUMNS = ("Outcome", "Beneficiary", "£ per unit", "Cashable %", "Lag")
+
+
+def write_sheets(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """Each sheet as a list of rows (the first is usually the header), in the order given."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(list(row))
+    book.save(path)
+    return path
+
+
+def place_sheets(
+    partners,
+    funding,
+    programmes,
+    outcomes=(),
+    effects=(),
+    savings=None,
+    years=1,
+    units="£000",
+    discount_rate=0.0,
+    base_year="2010/11",
+    target_years: dict[str, dict[str, float]] | None = None,
+) -> dict[str, list[list]]:
+    """Compact rows to contract sheets.
+
+    partners: (code, type, pool min %, pool max %)
+    funding: (stream, partner, source, base, poolable, ring-fenced to)
+    programmes: (code, lead, pooled, baseline, min, max)
+    outcomes: (code, value per unit, target, shortfall penalty)
+    effects: (programme, outcome, per £m, up to)
+    savings: (outcome, beneficiary, £ per unit, cashable %, lag)
+    target_years: {"2012/13": {outcome: target}} adds year columns to Outcomes
+    """
+    target_years = target_years or {}
+    outcome_header = list(OUTCOME_COLUMNS) + list(target_years)
+    sheets = {
+        "Place": [
+            ["Setting", "Value"],
+            ["Place", "Testshire"],
+            ["Base year", base_year],
+            ["Years", years],
+            ["Units", units],
+            ["Discount rate", discount_rate],
+        ],
+        "Partners": [list(PARTNER_COLUMNS)] + [[c, f"Partner {c}", t, lo, hi] for c, t, lo, hi in partners],
+        "Funding": [list(FUNDING_COLUMNS)] + [list(row) for row in funding],
+        "Programmes": [list(PROGRAMME_COLUMNS)]
+        + [[c, f"Programme {c}", lead, pooled, base, lo, hi] for c, lead, pooled, base, lo, hi in programmes],
+        "Outcomes": [outcome_header]
+        + [
+            [c, f"Outcome {c}", "units", value, target, penalty] + [target_years[y].get(c) for y in target_years]
+            for c, value, target, penalty in outcomes
+        ],
+        "Effects": [list(EFFECT_COLUMNS)] + [list(row) for row in effects],
+    }
+    if savings is not None:
+        sheets["Savings"] = [list(SAVING_COLUMNS)] + [list(row) for row in savings]
+    return sheets
+
+
+def solve(tmp_path: Path, sheets: dict, name: str = "place.xlsx", **levers) -> pooling.Result:
+    """Write the sheets, solve them under ``levers`` (scenario keys), return the result."""
+    path = write_sheets(tmp_path / name, sheets)
+    data = {"name": "test", "workbook": str(path), **levers}
+    scenario = scenario_from_dict(data)
+    place, package = pooling.load(path)
+    return pooling.solve_scenario(scenario, place, package)
+
+
+def shadow(result: pooling.Result, family: str, t: int = 1, **keys) -> float:
+    """The shadow price of the one constraint of ``family`` about ``keys`` in year t."""
+    found = [
+        info
+        for info in result.model.registry.values()
+        if info.family == family and info.year == t and all(info.keys.get(k) == v for k, v in keys.items())
+    ]
+    assert len(found) == 1, f"expected one {family} constraint for {keys} in year {t}, found {len(found)}"
+    return result.solution.shadow_prices[found[0].name]
+
+
+def has_constraint(result: pooling.Result, family: str, **keys) -> bool:
+    return any(
+        info.family == family and all(info.keys.get(k) == v for k, v in keys.items())
+        for info in result.model.registry.values()
+    )

@@ -1,0 +1,138 @@
+"""The annotated workbook: contract sheets, input kept cell for cell, totals that add up."""
+
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import pooling
+from pooling.schema import RESULT_SHEETS
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "spreadsheets" / "example.xlsx"
+INPUT_SHEETS = ["Place", "Partners", "Funding", "Programmes", "Outcomes", "Effects", "Savings"]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out") / "pooled.xlsx"
+    result = pooling.run(ROOT / "scenarios" / "sr2010-pooled.toml", output=out)
+    return result, out
+
+
+def test_contract_sheets_are_present_after_the_input_sheets(written):
+    _, out = written
+    names = openpyxl.load_workbook(out, read_only=True).sheetnames
+    assert names[: len(INPUT_SHEETS)] == INPUT_SHEETS
+    assert names[len(INPUT_SHEETS) :] == ["Summary", "Allocation", "Flows", "Pool", "Outcomes achieved", "Constraints", "Funding used", "Audit"]
+    assert set(RESULT_SHEETS) <= set(names)
+
+
+def test_input_sheets_are_kept_cell_for_cell(written):
+    _, out = written
+    before = openpyxl.load_workbook(EXAMPLE)
+    after = openpyxl.load_workbook(out)
+    for name in INPUT_SHEETS:
+        old, new = before[name], after[name]
+        assert old.max_row == new.max_row and old.max_column == new.max_column
+        for old_row, new_row in zip(old.iter_rows(), new.iter_rows()):
+            for a, b in zip(old_row, new_row):
+                assert (a.value, a.number_format, a.font.b) == (b.value, b.number_format, b.font.b), f"{name}!{a.coordinate}"
+        assert len(old.data_validations.dataValidation) == len(new.data_validations.dataValidation)
+
+
+def test_original_parts_are_byte_identical_unless_listed_as_edited(written):
+    result, out = written
+    with zipfile.ZipFile(EXAMPLE) as source, zipfile.ZipFile(out) as target:
+        target_names = set(target.namelist())
+        changed = [name for name in source.namelist() if name not in target_names or source.read(name) != target.read(name)]
+    # The workbook part lists the new sheets, the styles part gains the result
+    # formats, content types and relationships name the new parts, and the comment
+    # parts of annotated sheets gain our notes. Nothing else changes.
+    allowed = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"}
+    for name in changed:
+        assert name in allowed or name.startswith(("xl/comments/", "xl/drawings/commentsDrawing")), name
+
+
+def test_edited_parts_keep_every_original_byte_in_order(written):
+    # A splice only inserts (and updates list counts): apart from count="N", the
+    # original bytes are a subsequence of the edited part.
+    _, out = written
+    counts = re.compile(rb' count="\d+"')
+    with zipfile.ZipFile(EXAMPLE) as source, zipfile.ZipFile(out) as target:
+        for name in ("xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml"):
+            old, new = counts.sub(b"", source.read(name)), counts.sub(b"", target.read(name))
+            assert len(new) > len(old)
+            position = 0
+            for byte in old:
+                position = new.index(byte, position) + 1
+
+
+def test_allocation_totals_add_up(written):
+    result, out = written
+    sheet = openpyxl.load_workbook(out, data_only=True)["Allocation"]
+    rows = [row for row in sheet.iter_rows(values_only=True) if row[0] is not None]
+    header, body, total = rows[0], rows[1:-2], rows[-2]
+    assert total[0] == "Total"
+    years = result.place.year_labels
+    for label in [*years, "Total", "Baseline"]:
+        column = header.index(label)
+        assert total[column] == pytest.approx(sum(row[column] for row in body), rel=1e-12, abs=1e-9)
+    for row in body:
+        assert row[header.index("Total")] == pytest.approx(sum(row[header.index(y)] for y in years), rel=1e-12)
+
+
+def test_flows_add_up_to_the_allocation(written):
+    result, out = written
+    book = openpyxl.load_workbook(out, data_only=True)
+    flows = list(book["Flows"].iter_rows(min_row=2, values_only=True))
+    allocation = {row[0]: row for row in book["Allocation"].iter_rows(min_row=2, values_only=True) if row[0]}
+    header = next(book["Allocation"].iter_rows(max_row=1, values_only=True))
+    for year in result.place.year_labels:
+        for code, row in allocation.items():
+            if code == "Total" or code.startswith("Spend per year"):
+                continue
+            spent = sum(amount for _, _, programme, label, amount, *_ in flows if programme == code and label == year)
+            assert spent == pytest.approx(row[header.index(year)], rel=1e-12, abs=1e-9)
+
+
+def test_summary_reports_status_and_objective_at_full_precision(written):
+    result, out = written
+    summary = dict(openpyxl.load_workbook(out)["Summary"].iter_rows(min_row=2, max_row=20, values_only=True))
+    assert summary["Status"] == "optimal"
+    assert summary["Objective value"] == result.objective  # the very float, not a rounding
+
+
+def test_binding_input_cells_carry_comments_in_words(written):
+    result, out = written
+    book = openpyxl.load_workbook(out)
+    ours = {
+        f"{sheet.title}!{cell.coordinate}": cell.comment.text
+        for sheet in book.worksheets[: len(INPUT_SHEETS)]
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.comment is not None and "pooling:\n" in cell.comment.text
+    }
+    assert set(ours) == set(result.notes)
+    assert any("Fully used" in text and "£1,000 more" in text for text in ours.values())
+    # The template's guidance comments on the headers are still there.
+    assert "Base-year amount" in book["Funding"]["D1"].comment.text
+
+
+def test_the_output_reloads_as_the_same_place(written):
+    result, out = written
+    place, _ = pooling.load(out)
+    assert place.streams == result.place.streams
+    assert place.programmes == result.place.programmes
+
+
+def test_audit_traces_the_run(written):
+    result, out = written
+    audit = dict(openpyxl.load_workbook(out)["Audit"].iter_rows(min_row=2, values_only=True))
+    assert audit["Input workbook SHA-256"] == pooling.pipeline.sha256(EXAMPLE)
+    assert audit["Lever: pooling"] == "pooled"
+    assert audit["Lever: ring_fencing"] == "removed"
+    assert audit["Solver version"].startswith("CBC")
+    assert audit["Tool"].startswith("pooling ")
