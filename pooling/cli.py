@@ -63,7 +63,9 @@ def _overrides(pooling, ring_fencing, freeze, solver, objective, settings) -> di
         overrides["pooling"] = pooling
     if ring_fencing:
         overrides["ring_fencing"] = (
-            ring_fencing if ring_fencing in ("kept", "removed") else [code.strip() for code in ring_fencing.split(",") if code.strip()]
+            ring_fencing
+            if ring_fencing in ("kept", "removed")
+            else [code.strip() for code in ring_fencing.split(",") if code.strip()]
         )
     if freeze is not None:
         overrides["council_tax.freeze"] = freeze
@@ -76,13 +78,28 @@ def _overrides(pooling, ring_fencing, freeze, solver, objective, settings) -> di
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Annotated workbook to write. Default: SCENARIO-results.xlsx in the current folder.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Annotated workbook to write. Default: SCENARIO-results.xlsx in the current folder.",
+)
 @click.option("--pooling", type=click.Choice(["pooled", "silo"]), help="Override the scenario's pooling.")
-@click.option("--ring-fencing", metavar="kept|removed|CODES", help="Override ring-fencing: kept, removed, or comma-separated streams that stay ring-fenced.")
+@click.option(
+    "--ring-fencing",
+    metavar="kept|removed|CODES",
+    help="Override ring-fencing: kept, removed, or comma-separated streams that stay ring-fenced.",
+)
 @click.option("--freeze/--no-freeze", default=None, help="Override the council tax freeze.")
 @click.option("--solver", type=click.Choice(["cbc", "highs"]), help="Override the solver.")
 @click.option("--objective", type=click.Choice(["outcomes", "least-cost"]), help="Override the objective.")
-@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Set any scenario key, e.g. --set change.source.grant=-0.10 (repeatable).")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set any scenario key, e.g. --set change.source.grant=-0.10 (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (full precision) instead of text.")
 def run(scenario, output, pooling, ring_fencing, freeze, solver, objective, settings, as_json):
     """Solve SCENARIO and write the annotated workbook.
@@ -149,8 +166,10 @@ def _print_summary(result) -> None:
     if result.scenario.pooling == "pooled":
         click.echo(f"Pooled:     {money_short(totals['pooled'], units)} into pooled programmes, {span}")
     else:
-        click.echo(f"Pooled:     nothing (silo: each partner funds only the programmes it leads)")
-    click.echo(f"Spent:      {money_short(totals['spent'], units)} of {money_short(totals['available'], units)} available, {span}")
+        click.echo("Pooled:     nothing (silo: each partner funds only the programmes it leads)")
+    click.echo(
+        f"Spent:      {money_short(totals['spent'], units)} of {money_short(totals['available'], units)} available, {span}"
+    )
     click.echo(f"Largest allocations ({span}):")
     for code, name, total in result.largest_allocations():
         click.echo(f"  {name} ({code}): {money_short(total, units)}")
@@ -192,9 +211,13 @@ def validate(workbook, as_json):
         "savings rows": len(place.savings),
     }
     if as_json:
-        click.echo(json.dumps({"status": "valid", "place": place.name, "counts": counts, "warnings": place.warnings}, indent=2))
+        click.echo(
+            json.dumps({"status": "valid", "place": place.name, "counts": counts, "warnings": place.warnings}, indent=2)
+        )
         return
-    click.echo(f"{workbook}: valid. {place.name}, {place.year_labels[0]} to {place.year_labels[-1]}, money in {place.units}.")
+    click.echo(
+        f"{workbook}: valid. {place.name}, {place.year_labels[0]} to {place.year_labels[-1]}, money in {place.units}."
+    )
     click.echo("  " + ", ".join(f"{count} {what}" for what, count in counts.items()))
     for warning in place.warnings:
         click.echo(f"  Note: {warning}")

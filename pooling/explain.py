@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from . import model as families
-from .fmt import money_pounds, money_units, number, quantity
+from .fmt import money_pounds, money_units, quantity
 from .funding import FREEZE, SAVINGS
 from .model import ConstraintInfo, Model
 from .solve import Solution

@@ -39,7 +39,6 @@ from .package import (
     REL_WORKSHEET,
     Package,
     PackageError,
-    resolve_target,
     scan,
 )
 
@@ -50,7 +49,16 @@ CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 AUTHOR = "pooling"
 
 # Children of <worksheet> that must come after <legacyDrawing> (ECMA-376 CT_Worksheet).
-_AFTER_LEGACY_DRAWING = {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst"}
+_AFTER_LEGACY_DRAWING = {
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+}
 # Children of <workbook> that come after <definedNames> (CT_Workbook).
 _AFTER_DEFINED_NAMES = {
     "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
@@ -145,7 +153,7 @@ def merge_styles(original: bytes, results: bytes) -> tuple[bytes, dict[int, int]
         else:
             format_map[old_id] = next_format
             their_formats[code] = next_format
-            new_formats.append(f"<{prefix}numFmt numFmtId=\"{next_format}\" formatCode={quoteattr(code)}/>")
+            new_formats.append(f'<{prefix}numFmt numFmtId="{next_format}" formatCode={quoteattr(code)}/>')
             next_format += 1
 
     offsets = {local: len(existing(local)) for local in ("fonts", "fills", "borders", "cellXfs")}
@@ -177,7 +185,9 @@ def merge_styles(original: bytes, results: bytes) -> tuple[bytes, dict[int, int]
             if local != "numFmts":
                 raise PackageError(f"the styles part has no <{local}> list")
             # numFmts is the first child of styleSheet.
-            splices.insert(root.start_end, f'<{prefix}numFmts count="{total}">'.encode() + body + f"</{prefix}numFmts>".encode())
+            splices.insert(
+                root.start_end, f'<{prefix}numFmts count="{total}">'.encode() + body + f"</{prefix}numFmts>".encode()
+            )
         elif tag.empty:
             start_tag = original[tag.start : tag.start_end - 2] + b">"
             start_tag = re.sub(rb'(\scount=")\d*(")', rb"\g<1>" + str(total).encode() + rb"\g<2>", start_tag)
@@ -267,7 +277,11 @@ class Grafter:
         splices = _Splices(data)
         element = _relationship_xml(rid, kind, _relative(source_part, target_part), root.prefix)
         if root.empty:
-            splices.replace(root.start, root.close, data[root.start : root.start_end - 2] + b">" + element + f"</{root.name}>".encode())
+            splices.replace(
+                root.start,
+                root.close,
+                data[root.start : root.start_end - 2] + b">" + element + f"</{root.name}>".encode(),
+            )
         else:
             splices.insert(root.end, element)
         if rels in self.original.parts and rels not in self.report.edited_parts:
@@ -300,7 +314,9 @@ class Grafter:
         workbook_xml = self.parts[original.workbook_part]
         workbook_root, _ = _children(workbook_xml)
         prefix = workbook_root.prefix
-        declare_r = "" if b"xmlns:r=" in workbook_xml[workbook_root.start : workbook_root.start_end] else f' xmlns:r="{NS_REL}"'
+        declare_r = (
+            "" if b"xmlns:r=" in workbook_xml[workbook_root.start : workbook_root.start_end] else f' xmlns:r="{NS_REL}"'
+        )
         for index, sheet in enumerate(results.sheets):
             title = sheet.name
             number = 2
@@ -320,7 +336,9 @@ class Grafter:
             self.copy_related(sheet.part, part)
             rid = self.add_relationship(original.workbook_part, REL_WORKSHEET, part)
             state = "" if sheet.state == "visible" else f' state="{sheet.state}"'
-            sheet_entries.append(f'<{prefix}sheet name={quoteattr(title)} sheetId="{next_id}"{state} r:id="{rid}"{declare_r}/>')
+            sheet_entries.append(
+                f'<{prefix}sheet name={quoteattr(title)} sheetId="{next_id}"{state} r:id="{rid}"{declare_r}/>'
+            )
             index_map[index] = len(original.sheets) + index
             next_id += 1
         self.extend_workbook(sheet_entries, self.defined_names(index_map, title_map, prefix))
@@ -371,7 +389,9 @@ class Grafter:
         splices = _Splices(data)
         sheets = by_local["sheets"]
         if sheets.empty:
-            splices.replace(sheets.start, sheets.close, f"<{sheets.name}>{''.join(sheet_entries)}</{sheets.name}>".encode())
+            splices.replace(
+                sheets.start, sheets.close, f"<{sheets.name}>{''.join(sheet_entries)}</{sheets.name}>".encode()
+            )
         else:
             splices.insert(sheets.end, "".join(sheet_entries).encode())
         if name_entries:
@@ -380,7 +400,11 @@ class Grafter:
             if existing is not None and not existing.empty:
                 splices.insert(existing.end, body)
             elif existing is not None:
-                splices.replace(existing.start, existing.close, f"<{existing.name}>".encode() + body + f"</{existing.name}>".encode())
+                splices.replace(
+                    existing.start,
+                    existing.close,
+                    f"<{existing.name}>".encode() + body + f"</{existing.name}>".encode(),
+                )
             else:
                 after = [tag for tag in children if tag.local in _AFTER_DEFINED_NAMES]
                 at = after[0].start if after else max(tag.close for tag in children)
@@ -402,7 +426,12 @@ class Grafter:
         for where, text in notes.items():
             title, _, ref = where.rpartition("!")
             by_sheet.setdefault(title, {})[ref] = text
-        vml_ids = [int(n) for name, data in self.parts.items() if name.endswith(".vml") for n in re.findall(rb'data="(\d+)', data)]
+        vml_ids = [
+            int(n)
+            for name, data in self.parts.items()
+            if name.endswith(".vml")
+            for n in re.findall(rb'data="(\d+)', data)
+        ]
         self.next_vml = max([0, *vml_ids]) + 1
         for sheet in self.original.sheets:
             cells = by_sheet.get(sheet.name)
@@ -412,7 +441,9 @@ class Grafter:
             comments = [target for _, kind, target, _ in relationships if kind == REL_COMMENTS]
             drawings = [target for _, kind, target, _ in relationships if kind == REL_VML]
             if comments and not drawings:
-                self.report.not_annotated[sheet.name] = "its comments have no drawing part; the notes are in the Constraints sheet"
+                self.report.not_annotated[sheet.name] = (
+                    "its comments have no drawing part; the notes are in the Constraints sheet"
+                )
                 continue
             if comments:
                 added = self._add_to_comments(sheet.name, comments[0], drawings[0], cells)
@@ -453,7 +484,9 @@ class Grafter:
         kept = {ref: text for ref, text in cells.items() if ref not in taken}
         skipped = len(cells) - len(kept)
         if skipped:
-            self.report.not_annotated[f"{title} ({skipped} cells)"] = "those cells already carry a comment, left as it was"
+            self.report.not_annotated[f"{title} ({skipped} cells)"] = (
+                "those cells already carry a comment, left as it was"
+            )
         if not kept:
             return 0
         if not self._add_shapes(title, drawing, kept):
@@ -488,14 +521,18 @@ class Grafter:
         data = self.parts.get(drawing)
         end = data.rfind(b"</xml>") if data else -1
         if end < 0:
-            self.report.not_annotated[title] = "its drawing part could not be read; the notes are in the Constraints sheet"
+            self.report.not_annotated[title] = (
+                "its drawing part could not be read; the notes are in the Constraints sheet"
+            )
             return False
         prefixes = {}
         for urn, default in (("vml", "v"), ("office:office", "o"), ("office:excel", "x")):
             match = re.search(rb'xmlns:([\w.-]+)="urn:schemas-microsoft-com:' + urn.encode() + rb'"', data)
             prefixes[default] = match.group(1).decode() if match else None
         if None in prefixes.values():
-            self.report.not_annotated[title] = "its drawing part lacks the VML namespaces; the notes are in the Constraints sheet"
+            self.report.not_annotated[title] = (
+                "its drawing part lacks the VML namespaces; the notes are in the Constraints sheet"
+            )
             return False
         first = max([1024, *(int(n) for n in re.findall(rb"_x0000_s(\d+)", data))]) + 1
         shapes = _note_shapes(cells, first, prefixes["v"], prefixes["o"], prefixes["x"])
@@ -518,9 +555,13 @@ class Grafter:
         lines = []
         for extension, content_type in self.content_defaults.items():
             if extension not in existing_defaults:
-                lines.append(f"<{root.prefix}Default Extension={quoteattr(extension)} ContentType={quoteattr(content_type)}/>")
+                lines.append(
+                    f"<{root.prefix}Default Extension={quoteattr(extension)} ContentType={quoteattr(content_type)}/>"
+                )
         for name, content_type in self.content_overrides:
-            lines.append(f"<{root.prefix}Override PartName={quoteattr('/' + name)} ContentType={quoteattr(content_type)}/>")
+            lines.append(
+                f"<{root.prefix}Override PartName={quoteattr('/' + name)} ContentType={quoteattr(content_type)}/>"
+            )
         if lines:
             splices = _Splices(data)
             # Defaults must precede Overrides in well-behaved files; both are allowed in any order.

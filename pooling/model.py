@@ -70,7 +70,9 @@ class Model:
     y: dict[tuple[str, str, int, int], pulp.LpVariable] = field(default_factory=dict)
     short: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
     spend: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = field(default_factory=dict)
-    spent_from: dict[tuple[str, int], list[tuple[str, pulp.LpVariable]]] = field(default_factory=dict)  # (s,t) -> (p, x)
+    spent_from: dict[tuple[str, int], list[tuple[str, pulp.LpVariable]]] = field(
+        default_factory=dict
+    )  # (s,t) -> (p, x)
     out: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = field(default_factory=dict)
     registry: dict[str, ConstraintInfo] = field(default_factory=dict)
     _names: set[str] = field(default_factory=set, repr=False)
@@ -113,10 +115,22 @@ class Model:
         cells: tuple[str, ...],
         unit: str = MONEY,
     ) -> ConstraintInfo:
-        name = self.unique_name(family.replace(" ", "_").replace("-", "_"), *keys.values(), self.place.year_labels[t - 1])
+        name = self.unique_name(
+            family.replace(" ", "_").replace("-", "_"), *keys.values(), self.place.year_labels[t - 1]
+        )
         constraint = pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, name, rhs)
         self.problem.addConstraint(constraint)
-        info = ConstraintInfo(name, family, dict(keys), t, tuple(c for c in cells if c), "<=" if sense == LE else ">=", rhs, unit, constraint)
+        info = ConstraintInfo(
+            name,
+            family,
+            dict(keys),
+            t,
+            tuple(c for c in cells if c),
+            "<=" if sense == LE else ">=",
+            rhs,
+            unit,
+            constraint,
+        )
         self.registry[name] = info
         return info
 
@@ -127,7 +141,12 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.]")
 def build(place: Place, scenario: Scenario) -> Model:
     """The contract's LP for this place and scenario: variables, constraints, objective."""
     sense = pulp.LpMaximize if scenario.objective == "outcomes" else pulp.LpMinimize
-    model = Model(place, scenario, resolve_funding(place, scenario), pulp.LpProblem(_SAFE.sub("_", scenario.name) or "pooling", sense))
+    model = Model(
+        place,
+        scenario,
+        resolve_funding(place, scenario),
+        pulp.LpProblem(_SAFE.sub("_", scenario.name) or "pooling", sense),
+    )
     add_allocation_variables(model)
     add_effect_variables(model)
     add_stream_limits(model)
@@ -150,10 +169,7 @@ def allowed(stream: FundingStream, programme, pooling: str) -> bool:
 def savings_years(place: Place, partner: str) -> set[int]:
     """Years t in which SAVINGS-<partner> can hold money: some row has t − Lag ≥ 1."""
     return {
-        t
-        for saving in place.savings
-        if saving.beneficiary == partner
-        for t in range(saving.lag + 1, place.years + 1)
+        t for saving in place.savings if saving.beneficiary == partner for t in range(saving.lag + 1, place.years + 1)
     }
 
 
@@ -244,16 +260,32 @@ def add_ring_fences(model: Model) -> None:
 def add_programme_bounds(model: Model) -> None:
     """Programme bounds, for every programme p and year t::
 
-        spend[p,t] ≥ Min_p    (when Min_p > 0)
-        spend[p,t] ≤ Max_p    (when Max_p is given)
+    spend[p,t] ≥ Min_p    (when Min_p > 0)
+    spend[p,t] ≤ Max_p    (when Max_p is given)
     """
     for programme in model.place.programmes.values():
         for t in model.years:
             terms = model.spend.get((programme.code, t), [])
             if programme.min > 0:
-                model.add(PROGRAMME_MIN, {"programme": programme.code}, t, terms, GE, programme.min, (programme.cells.get("Min"),))
+                model.add(
+                    PROGRAMME_MIN,
+                    {"programme": programme.code},
+                    t,
+                    terms,
+                    GE,
+                    programme.min,
+                    (programme.cells.get("Min"),),
+                )
             if programme.max is not None and terms:
-                model.add(PROGRAMME_MAX, {"programme": programme.code}, t, terms, LE, programme.max, (programme.cells.get("Max"),))
+                model.add(
+                    PROGRAMME_MAX,
+                    {"programme": programme.code},
+                    t,
+                    terms,
+                    LE,
+                    programme.max,
+                    (programme.cells.get("Max"),),
+                )
 
 
 def add_pool_shares(model: Model) -> None:
@@ -279,9 +311,25 @@ def add_pool_shares(model: Model) -> None:
                 if programme in pooled
             ]
             if partner.pool_min > 0 and base > 0:
-                model.add(POOL_MIN, {"partner": partner.code}, t, terms, GE, partner.pool_min * base, (partner.cells.get("Pool min %"),))
+                model.add(
+                    POOL_MIN,
+                    {"partner": partner.code},
+                    t,
+                    terms,
+                    GE,
+                    partner.pool_min * base,
+                    (partner.cells.get("Pool min %"),),
+                )
             if partner.pool_max < 1 and terms:
-                model.add(POOL_MAX, {"partner": partner.code}, t, terms, LE, partner.pool_max * base, (partner.cells.get("Pool max %"),))
+                model.add(
+                    POOL_MAX,
+                    {"partner": partner.code},
+                    t,
+                    terms,
+                    LE,
+                    partner.pool_max * base,
+                    (partner.cells.get("Pool max %"),),
+                )
 
 
 def add_effect_capacities(model: Model) -> None:
@@ -304,8 +352,8 @@ def add_effect_capacities(model: Model) -> None:
 def add_targets(model: Model) -> None:
     """Targets, for every outcome o and year t with a target::
 
-        outcomes:    out[o,t] + short[o,t] ≥ Target[o,t],  short ≥ 0
-        least-cost:  out[o,t] ≥ Target[o,t]
+    outcomes:    out[o,t] + short[o,t] ≥ Target[o,t],  short ≥ 0
+    least-cost:  out[o,t] ≥ Target[o,t]
     """
     place = model.place
     soft = model.scenario.objective == "outcomes"
@@ -320,7 +368,9 @@ def add_targets(model: Model) -> None:
                 short = model.problem.add_variable(name, lowBound=0)
                 model.short[(outcome.code, t)] = short
                 terms.append((short, 1.0))
-            model.add(TARGET, {"outcome": outcome.code}, t, terms, GE, target, (outcome.target_cells[t - 1],), OUTCOME_UNITS)
+            model.add(
+                TARGET, {"outcome": outcome.code}, t, terms, GE, target, (outcome.target_cells[t - 1],), OUTCOME_UNITS
+            )
 
 
 def set_objective(model: Model) -> None:

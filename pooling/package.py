@@ -14,8 +14,6 @@ rewriting them (``write.py``).
 
 from __future__ import annotations
 
-from .errors import InputError
-
 import io
 import posixpath
 import stat
@@ -24,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
+
+from .errors import InputError
 
 # Bounds on what we accept. Generous for real workbooks (the largest finance
 # workbooks we have seen are tens of MB unpacked), tight enough that a bomb is
@@ -166,7 +166,7 @@ class Package:
     dates: dict[str, tuple] = field(default_factory=dict)  # part -> zip date_time
 
     @classmethod
-    def open(cls, path: Path) -> "Package":
+    def open(cls, path: Path) -> Package:
         """Pre-flight the file, then read every part as it is stored."""
         path = Path(path)
         preflight(path)
@@ -175,12 +175,12 @@ class Package:
         return package
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "Package":
+    def from_bytes(cls, data: bytes) -> Package:
         """A package we made ourselves (the results workbook), read from memory."""
         return cls.from_zip(io.BytesIO(data), Path("results.xlsx"))
 
     @classmethod
-    def from_zip(cls, source, path: Path) -> "Package":
+    def from_zip(cls, source, path: Path) -> Package:
         with zipfile.ZipFile(source) as archive:
             infos = [info for info in archive.infolist() if not info.is_dir()]
             try:

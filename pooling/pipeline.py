@@ -17,7 +17,7 @@ import pulp
 
 from . import __version__
 from .explain import Binding, binding_constraints, cell_notes
-from .fmt import money_pounds, money_short, money_units
+from .fmt import money_pounds, money_short
 from .model import EFFECT_CAPACITY, Model, build
 from .package import Package
 from .place import Place
@@ -153,7 +153,11 @@ class Result:
             sentences.append(
                 f"{self.place.name}, {self.scenario.name}: over {span} the partners spend "
                 f"{money_short(totals['spent'], units)}"
-                + (f", of which {money_short(totals['pooled'], units)} goes to pooled programmes," if self.scenario.pooling == "pooled" else " in silo,")
+                + (
+                    f", of which {money_short(totals['pooled'], units)} goes to pooled programmes,"
+                    if self.scenario.pooling == "pooled"
+                    else " in silo,"
+                )
                 + f" buying outcomes worth {money_pounds(totals['outcome value'])} "
                 f"({money_pounds(self.objective)} net of shortfall penalties, present value)."
             )
@@ -167,7 +171,9 @@ class Result:
         targets = sum(1 for outcome in self.place.outcomes.values() for target in outcome.targets if target is not None)
         if targets:
             if missed:
-                sentences.append(f"{targets - len(missed)} of {targets} yearly targets are met; {len(missed)} are missed (see Outcomes achieved).")
+                sentences.append(
+                    f"{targets - len(missed)} of {targets} yearly targets are met; {len(missed)} are missed (see Outcomes achieved)."
+                )
             else:
                 sentences.append(f"All {targets} yearly targets are met.")
         return sentences
@@ -269,7 +275,7 @@ class Result:
 
 def solve_scenario(scenario: Scenario, place: Place, package: Package, solver: str | None = None) -> Result:
     """Build, solve and explain one scenario for a loaded place."""
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     timings = {}
     clock = time.perf_counter()
     problems = check_against_place(scenario, place)

@@ -36,7 +36,12 @@ def savings_received(model: Model, solution: Solution, partner: str, t: int) -> 
     total = 0.0
     for saving in place.savings:
         if saving.beneficiary == partner and t - saving.lag >= 1:
-            total += saving.per_unit * saving.cashable / place.unit_pounds * outcome_level(model, solution, saving.outcome, t - saving.lag)
+            total += (
+                saving.per_unit
+                * saving.cashable
+                / place.unit_pounds
+                * outcome_level(model, solution, saving.outcome, t - saving.lag)
+            )
     return total
 
 
@@ -71,7 +76,11 @@ def build_tables(model: Model, solution: Solution, binding: list[Binding]) -> Ta
             )
     flows_frame = pd.DataFrame(flows, columns=["Stream", "Partner", "Programme", "Year", "Amount", "Lead"])
 
-    spend = {(p, t): sum(solution.value(v) for v, _ in model.spend.get((p, t), [])) for p in place.programmes for t in model.years}
+    spend = {
+        (p, t): sum(solution.value(v) for v, _ in model.spend.get((p, t), []))
+        for p in place.programmes
+        for t in model.years
+    }
     allocation = []
     for programme in place.programmes.values():
         row = {
@@ -85,7 +94,9 @@ def build_tables(model: Model, solution: Solution, binding: list[Binding]) -> Ta
             row[years[t - 1]] = spend[(programme.code, t)]
         row["Total"] = sum(row[label] for label in years)
         allocation.append(row)
-    allocation_frame = pd.DataFrame(allocation, columns=["Programme", "Name", "Lead", "Pooled", "Baseline", *years, "Total"])
+    allocation_frame = pd.DataFrame(
+        allocation, columns=["Programme", "Name", "Lead", "Pooled", "Baseline", *years, "Total"]
+    )
     total_row = {"Programme": "Total", "Name": "", "Lead": "", "Pooled": ""}
     for column in ["Baseline", *years, "Total"]:
         total_row[column] = float(allocation_frame[column].sum()) if len(allocation_frame) else 0.0
@@ -128,7 +139,17 @@ def build_tables(model: Model, solution: Solution, binding: list[Binding]) -> Ta
             )
     pool_frame = pd.DataFrame(
         pool,
-        columns=["Partner", "Name", "Year", "Poolable funding", "Contribution", "Min", "Max", "Savings received", "Spent on others' programmes"],
+        columns=[
+            "Partner",
+            "Name",
+            "Year",
+            "Poolable funding",
+            "Contribution",
+            "Min",
+            "Max",
+            "Savings received",
+            "Spent on others' programmes",
+        ],
     )
 
     outcomes = []
@@ -148,7 +169,9 @@ def build_tables(model: Model, solution: Solution, binding: list[Binding]) -> Ta
                     "Value (£)": outcome.value * achieved,
                 }
             )
-    outcomes_frame = pd.DataFrame(outcomes, columns=["Outcome", "Year", "Achieved", "Target", "Shortfall", "Name", "Unit", "Value (£)"])
+    outcomes_frame = pd.DataFrame(
+        outcomes, columns=["Outcome", "Year", "Achieved", "Target", "Shortfall", "Name", "Unit", "Value (£)"]
+    )
 
     unit = model.objective_unit
     price_unit = {"money": place.units, "outcome units": "unit"}
@@ -168,7 +191,17 @@ def build_tables(model: Model, solution: Solution, binding: list[Binding]) -> Ta
     ]
     constraints_frame = pd.DataFrame(
         constraints,
-        columns=["Family", "Binds", "Year", "Shadow price", "Shadow price unit", "Slack", "Meaning", "Input cell", "Constraint"],
+        columns=[
+            "Family",
+            "Binds",
+            "Year",
+            "Shadow price",
+            "Shadow price unit",
+            "Slack",
+            "Meaning",
+            "Input cell",
+            "Constraint",
+        ],
     )
 
     streams = []

@@ -11,14 +11,13 @@ council tax freeze with ring-fences removed, maximising outcome value.
 
 from __future__ import annotations
 
-from .errors import InputError
-
 import copy
 import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import InputError
 from .schema import PARTNER_TYPES, SOURCES, normalise
 
 OBJECTIVES = ("outcomes", "least-cost")
@@ -71,7 +70,11 @@ class Scenario:
             ("council_tax.growth", f"{self.growth:.2%} a year"),
             ("change.default", f"{self.change_default:.2%} a year"),
         ]
-        for label, table in (("source", self.change_source), ("partner", self.change_partner), ("stream", self.change_stream)):
+        for label, table in (
+            ("source", self.change_source),
+            ("partner", self.change_partner),
+            ("stream", self.change_stream),
+        ):
             for key, rate in table.items():
                 rows.append((f"change.{label}.{key}", f"{rate:.2%} a year"))
         if self.overrides:

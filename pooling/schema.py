@@ -23,7 +23,7 @@ any       the cell as it is (the Place sheet's values, checked setting by settin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 #: A cell that may not be blank.
 REQUIRED = object()
@@ -42,6 +42,7 @@ class Column:
     required: bool = True  # must the column be present?
     choices: tuple[str, ...] = ()
     refers_to: str | None = None  # the sheet whose codes this column holds
+    blank_means: str = ""  # what a blank cell means, in words, where the value alone does not say
 
     @property
     def key(self) -> str:
@@ -102,8 +103,7 @@ PLACE_SETTINGS: tuple[Setting, ...] = (
 
 PLACE = Sheet(
     "Place",
-    "Two columns, Setting | Value: the place's name, base year, years modelled, money unit "
-    "and discount rate.",
+    "Two columns, Setting | Value: the place's name, base year, years modelled, money unit and discount rate.",
     (
         Column("Setting", "text", "The setting's name (Place, Base year, Years, Units, Discount rate)."),
         Column("Value", "any", "The setting's value.", blank=None),
@@ -120,16 +120,14 @@ PARTNERS = Sheet(
         Column(
             "Pool min %",
             "percent",
-            "Smallest share of the partner's poolable funding it puts into pooled programmes "
-            "each year. Blank = 0%.",
+            "Smallest share of the partner's poolable funding it puts into pooled programmes each year. Blank = 0%.",
             blank=0.0,
             required=False,
         ),
         Column(
             "Pool max %",
             "percent",
-            "Largest share of the partner's poolable funding it puts into pooled programmes "
-            "each year. Blank = 100%.",
+            "Largest share of the partner's poolable funding it puts into pooled programmes each year. Blank = 100%.",
             blank=1.0,
             required=False,
         ),
@@ -161,6 +159,7 @@ FUNDING = Sheet(
             "codes",
             "Comma-separated programme codes the stream is ring-fenced to. Blank = not ring-fenced.",
             blank=(),
+            blank_means="not ring-fenced",
             required=False,
             refers_to="Programmes",
         ),
@@ -182,7 +181,9 @@ PROGRAMMES = Sheet(
         ),
         Column("Baseline", "money", "Base-year spend, in the workbook's unit. Blank = 0.", blank=0.0),
         Column("Min", "money", "Least spend per year (a statutory floor). Blank = 0.", blank=0.0, required=False),
-        Column("Max", "money", "Most spend per year. Blank = no limit.", blank=None, required=False),
+        Column(
+            "Max", "money", "Most spend per year. Blank = no limit.", blank=None, blank_means="no limit", required=False
+        ),
     ),
 )
 
@@ -195,12 +196,20 @@ OUTCOMES = Sheet(
         Column("Name", "text", "What the outcome counts.", blank=None),
         Column("Unit", "text", "The unit it is counted in, e.g. people into work.", blank=None, required=False),
         Column("Value per unit", "pounds", "Value of one unit of the outcome, in £ whatever the workbook unit."),
-        Column("Target", "quantity", "Target per year, in outcome units. Blank = none.", blank=None, required=False),
+        Column(
+            "Target",
+            "quantity",
+            "Target per year, in outcome units. Blank = none.",
+            blank=None,
+            blank_means="no target",
+            required=False,
+        ),
         Column(
             "Shortfall penalty",
             "pounds",
             "£ per unit short of the target. Blank = Value per unit.",
             blank=None,
+            blank_means="Value per unit",
             required=False,
         ),
     ),
@@ -220,6 +229,7 @@ EFFECTS = Sheet(
             "money",
             "Programme spend per year (workbook unit) up to which this rate holds. Blank = no limit.",
             blank=None,
+            blank_means="no limit",
             required=False,
         ),
     ),
@@ -227,8 +237,7 @@ EFFECTS = Sheet(
 
 SAVINGS = Sheet(
     "Savings",
-    "Cashable savings that outcomes return to a partner, often not the one who paid "
-    "(the 'wrong pocket').",
+    "Cashable savings that outcomes return to a partner, often not the one who paid (the 'wrong pocket').",
     (
         Column("Outcome", "code", "The outcome whose improvement saves money.", refers_to="Outcomes"),
         Column("Beneficiary", "code", "The partner that makes the saving.", refers_to="Partners"),
@@ -266,3 +275,99 @@ RESULT_SHEETS: tuple[str, ...] = (
     "Constraints",
     "Audit",
 )
+
+
+_KIND_WORDS = {
+    "code": "code (text)",
+    "text": "text",
+    "choice": "one of the list",
+    "yesno": "yes / no",
+    "codes": "codes, comma-separated",
+    "money": "money, workbook unit, ≥ 0",
+    "pounds": "money in £, ≥ 0",
+    "quantity": "number ≥ 0",
+    "percent": "percentage 0-100%",
+    "whole": "whole number ≥ 1",
+    "any": "as the setting says",
+}
+
+
+def markdown() -> str:
+    """The workbook reference (docs/workbook.md), written from this schema."""
+    lines = [
+        "# The input workbook",
+        "",
+        "<!-- Generated from pooling/schema.py by `python docs/generate.py`; do not edit by hand. -->",
+        "",
+        "This is version 1 of the workbook contract: a later version may add optional sheets and",
+        "columns, never rename or remove one. Sheet names and headers are matched case-insensitively",
+        "with surrounding spaces ignored; sheets may come in any order; the header row may sit below a",
+        "title (the first row, of the top 20, that holds the sheet's first column); other sheets and",
+        "other columns are kept and ignored. Codes are text, even when they look like numbers (`007`",
+        "stays `007`), and references match them exactly. Money is in the workbook's unit (Place:",
+        "Units) unless the column says £. A column whose name ends in `%` takes an Excel percentage",
+        "(25% is stored as 0.25); a number above 1 is read as a percent (25 means 25%). A formula",
+        "cell must have a calculated value (save the workbook in Excel or LibreOffice).",
+        "",
+        "`pooling template OUT.xlsx` writes a blank workbook in this layout, with this guidance as a",
+        "comment on every header and dropdowns for the lists and codes. `pooling validate WORKBOOK`",
+        "lists every problem as `Sheet!Cell: what is wrong`.",
+        "",
+        "## Place",
+        "",
+        PLACE.help,
+        "",
+        "| Setting | meaning | default |",
+        "| --- | --- | --- |",
+    ]
+    for setting in PLACE_SETTINGS:
+        default = "required" if setting.default is REQUIRED else f"`{setting.default}`"
+        lines.append(f"| {setting.name} | {setting.help} | {default} |")
+    lines.append("")
+    for sheet in SHEETS[1:]:
+        lines += [f"## {sheet.name}{' (optional)' if sheet.optional else ''}", "", sheet.help, ""]
+        lines += ["| column | kind | meaning | blank means |", "| --- | --- | --- | --- |"]
+        for column in sheet.columns:
+            kind = _KIND_WORDS[column.kind]
+            if column.choices:
+                kind += ": " + ", ".join(f"`{choice}`" for choice in column.choices)
+            if column.refers_to:
+                kind += f" from {column.refers_to}"
+            if column.blank_means:
+                blank = column.blank_means
+            elif column.blank is REQUIRED:
+                blank = "not allowed"
+            elif column.blank is None or column.blank == ():
+                blank = "the code" if column.name == "Name" else "none"
+            elif isinstance(column.blank, bool):
+                blank = "yes" if column.blank else "no"
+            elif column.kind == "percent":
+                blank = f"{column.blank:.0%}"
+            else:
+                blank = f"`{column.blank}`"
+            optional = "" if column.required else " (column optional)"
+            lines.append(f"| {column.name}{optional} | {kind} | {column.help} | {blank} |")
+        lines.append("")
+    lines += [
+        "## What is checked",
+        "",
+        "Before anything is solved, and all at once: missing sheets or columns; unknown or duplicate",
+        "codes (with the nearest known code suggested); non-numbers; negative money, values, targets",
+        "and rates; Min above Max; percentages outside 0-100%; Pool min % above Pool max %; effect",
+        "rates that increase with Up to; an Up to that is not above the previous one; a blank Up to",
+        "that is not the last segment; a lag that is not a whole number of at least 1; a formula with",
+        "no calculated value; bad Place settings (a base year like `2010/11`, whole Years, Units `£`,",
+        "`£000` or `£m`, a discount rate written as a fraction); stream codes that clash with the",
+        "streams the model adds (`FREEZE-<partner>`, `SAVINGS-<partner>`). Year columns on Outcomes",
+        "outside the modelled years are noted and ignored.",
+        "",
+        "## The output workbook",
+        "",
+        "`pooling run` writes a new workbook: the input, every part of it as it was, plus the",
+        "result sheets " + ", ".join(RESULT_SHEETS) + " and Funding used. The contract's",
+        "results sheet *Outcomes* is named *Outcomes achieved*, because the input already has a",
+        "sheet called Outcomes and Excel sheet names must differ. Input cells whose constraints bind",
+        "carry a comment by `pooling` with the shadow price in words; comments already there are kept.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -95,7 +95,9 @@ def cbc_version() -> str:
     import subprocess
 
     try:
-        output = subprocess.run([cbc_path(), "-quit"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL).stdout
+        output = subprocess.run(
+            [cbc_path(), "-quit"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return "CBC (version unknown)"
     for line in output.splitlines():
@@ -160,9 +162,9 @@ def _quiet_stdout():
 
 
 def _new_highs():
-    import highspy
-
     import sys
+
+    import highspy
 
     sys.stdout.flush()
     with _quiet_stdout():
@@ -230,7 +232,9 @@ def _solve_highs(model: Model) -> Solution:
     import highspy
 
     started = time.perf_counter()
-    variables, constraints, cost, col_lower, col_upper, row_lower, row_upper, starts, indices, values = model_arrays(model)
+    variables, constraints, cost, col_lower, col_upper, row_lower, row_upper, starts, indices, values = model_arrays(
+        model
+    )
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
     lp.num_col_ = len(variables)
@@ -289,4 +293,9 @@ def _solve_highs(model: Model) -> Solution:
 
 def _objective_value(model: Model, solution: Solution) -> float:
     """The objective recomputed from the values (both solvers, one formula)."""
-    return float(sum(coefficient * solution.values.get(variable.name, 0.0) for variable, coefficient in model.problem.objective.items()))
+    return float(
+        sum(
+            coefficient * solution.values.get(variable.name, 0.0)
+            for variable, coefficient in model.problem.objective.items()
+        )
+    )

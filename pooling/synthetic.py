@@ -225,13 +225,15 @@ def generate_place(
     for code, ptype in zip(pcodes, ptypes):
         pmin = None if rng.random() < 0.4 else round(float(rng.uniform(0, 0.25)), 3)
         pmax = None if rng.random() < 0.4 else round(float(rng.uniform(max(pmin or 0, 0.5), 1.0)), 3)
-        partner_rows.append({
-            "Partner": code,
-            "Name": f"{ptype.title()} partner {code}",
-            "Type": ptype,
-            "Pool min %": None if pmin is None else _pct(rng, pmin),
-            "Pool max %": None if pmax is None else _pct(rng, pmax),
-        })
+        partner_rows.append(
+            {
+                "Partner": code,
+                "Name": f"{ptype.title()} partner {code}",
+                "Type": ptype,
+                "Pool min %": None if pmin is None else _pct(rng, pmin),
+                "Pool max %": None if pmax is None else _pct(rng, pmax),
+            }
+        )
         totals.append(float(rng.uniform(20e6, 400e6)))  # £ a year
 
     # -- Programmes (before Funding, which ring-fences to them) -------------------
@@ -258,7 +260,7 @@ def generate_place(
             mx = money(b * rng.uniform(1.2, 3.0))
             if mn is not None and mx < mn:
                 mx = mn
-        pooled_cell = ("yes" if pooled[j] else (None if rng.random() < 0.5 else "no"))
+        pooled_cell = "yes" if pooled[j] else (None if rng.random() < 0.5 else "no")
         row = {
             "Programme": code,
             "Name": f"Programme {code}",
@@ -308,8 +310,10 @@ def generate_place(
 
     # -- Outcomes and Effects ----------------------------------------------------
     ocodes = _codes(rng, outcomes, "OC")
-    values = [float(rng.choice([50, 120, 500, 1_200, 3_500, 9_800, 20_000])) * float(rng.uniform(0.5, 1.5))
-              for _ in range(outcomes)]
+    values = [
+        float(rng.choice([50, 120, 500, 1_200, 3_500, 9_800, 20_000])) * float(rng.uniform(0.5, 1.5))
+        for _ in range(outcomes)
+    ]
     values = [round(v, 2) for v in values]
     effect_rows = []
     achievable = [0.0] * outcomes  # outcome units a year at baseline spend
@@ -347,7 +351,9 @@ def generate_place(
         year_targets = bool(rng.random() < 0.5)
     year_cols = []
     if year_targets:
-        picks = sorted(int(t) for t in rng.choice(np.arange(1, years + 1), size=int(rng.integers(1, years + 1)), replace=False))
+        picks = sorted(
+            int(t) for t in rng.choice(np.arange(1, years + 1), size=int(rng.integers(1, years + 1)), replace=False)
+        )
         year_cols = [(t, year_label(base_first + t)) for t in picks]
     lo, hi = opt["target_share"]
     outcome_rows = []
@@ -376,13 +382,15 @@ def generate_place(
         for o in range(outcomes):
             for _ in range(int(rng.choice([0, 1, 1, 2]))):
                 cash = None if rng.random() < 0.3 else round(float(rng.uniform(0.3, 0.95)), 2)
-                savings_rows.append({
-                    "Outcome": ocodes[o],
-                    "Beneficiary": str(rng.choice(pcodes)),
-                    "£ per unit": round(values[o] * float(rng.uniform(0.05, 0.5)), 2),
-                    "Cashable %": None if cash is None else _pct(rng, cash),
-                    "Lag": None if rng.random() < 0.3 else int(rng.integers(1, 4)),
-                })
+                savings_rows.append(
+                    {
+                        "Outcome": ocodes[o],
+                        "Beneficiary": str(rng.choice(pcodes)),
+                        "£ per unit": round(values[o] * float(rng.uniform(0.05, 0.5)), 2),
+                        "Cashable %": None if cash is None else _pct(rng, cash),
+                        "Lag": None if rng.random() < 0.3 else int(rng.integers(1, 4)),
+                    }
+                )
 
     sheets = {
         "Place": place,
@@ -521,7 +529,11 @@ def _toml_value(v) -> str:
     if isinstance(v, dict):
         if not v:
             return "{ }"
-        return "{ " + ", ".join(f"{json.dumps(str(key), ensure_ascii=False)} = {_toml_value(x)}" for key, x in v.items()) + " }"
+        return (
+            "{ "
+            + ", ".join(f"{json.dumps(str(key), ensure_ascii=False)} = {_toml_value(x)}" for key, x in v.items())
+            + " }"
+        )
     raise TypeError(f"cannot write {v!r} as TOML")
 
 

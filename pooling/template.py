@@ -80,7 +80,11 @@ def place_workbook(sheets: dict[str, list] | None = None) -> openpyxl.Workbook:
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             column = _column(spec, header)
-            text = f"{column.help}\n{_KINDS_HELP[column.kind]}" if column else "An extra column: a year label (2012/13) on Outcomes overrides Target for that year; anything else is kept and ignored."
+            text = (
+                f"{column.help}\n{_KINDS_HELP[column.kind]}"
+                if column
+                else "An extra column: a year label (2012/13) on Outcomes overrides Target for that year; anything else is kept and ignored."
+            )
             comment = Comment(text, "pooling")
             comment.width, comment.height = 300, 110
             cell.comment = comment
@@ -106,11 +110,15 @@ def _column(spec: schema.Sheet, header: str):
 
 def _column_validation(sheet, column: schema.Column, index: int) -> None:
     if column.kind == "choice":
-        _dropdown(sheet, '"' + ",".join(column.choices) + '"', index, f"{column.name}: one of {', '.join(column.choices)}.")
+        _dropdown(
+            sheet, '"' + ",".join(column.choices) + '"', index, f"{column.name}: one of {', '.join(column.choices)}."
+        )
     elif column.kind == "yesno":
         _dropdown(sheet, '"yes,no"', index, f"{column.name}: yes or no.")
     elif column.kind == "code" and column.refers_to:
-        _dropdown(sheet, _code_range(column.refers_to), index, f"{column.name}: a code from the {column.refers_to} sheet.")
+        _dropdown(
+            sheet, _code_range(column.refers_to), index, f"{column.name}: a code from the {column.refers_to} sheet."
+        )
 
 
 def _place_sheet(sheet, rows) -> None:

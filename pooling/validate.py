@@ -8,8 +8,6 @@ check passes is a Place built.
 
 from __future__ import annotations
 
-from .errors import InputError
-
 import datetime as dt
 import difflib
 import math
@@ -18,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from . import schema
+from .errors import InputError
 from .place import Outcome, Partner, Place, Programme, Saving, Segment, Stream, year_label
 from .schema import REQUIRED, Column, Sheet, normalise
 from .workbook import RawSheet, RawWorkbook, cell_ref
@@ -383,7 +382,9 @@ def check_place(table: Table, problems: Problems) -> tuple[dict, dict]:
         if value is None:
             if setting.default is REQUIRED:
                 where = cells.get(setting.name, table.title)
-                problems.add(where, f"the setting '{setting.name}' is {'blank' if setting.name in cells else 'missing'}")
+                problems.add(
+                    where, f"the setting '{setting.name}' is {'blank' if setting.name in cells else 'missing'}"
+                )
                 continue
             value = setting.default
         settings[setting.key] = value
@@ -412,9 +413,7 @@ def _parse_setting(setting: schema.Setting, value: object):
     if setting.kind == "rate":
         rate = number(value, setting.name)
         if not 0 <= rate < 1:
-            raise ValueError(
-                f"{setting.name} must be a yearly rate from 0 to 1 (3.5% is 0.035), not {_plain(rate)}"
-            )
+            raise ValueError(f"{setting.name} must be a yearly rate from 0 to 1 (3.5% is 0.035), not {_plain(rate)}")
         return rate
     raise AssertionError(setting.kind)
 
@@ -433,7 +432,9 @@ def check_unique_codes(tables: dict[str, Table], problems: Problems) -> None:
             if code is None:
                 continue
             if code in first:
-                problems.add(row.cells[column.name], f"{column.name} code '{code}' is used twice (also row {first[code]})")
+                problems.add(
+                    row.cells[column.name], f"{column.name} code '{code}' is used twice (also row {first[code]})"
+                )
             else:
                 first[code] = row.number
 
@@ -472,7 +473,9 @@ def check_programme_bounds(table: Table, problems: Problems) -> None:
     for row in table.rows:
         low, high = row["Min"], row["Max"]
         if low is not None and high is not None and low > high:
-            problems.add(row.cells.get("Min", row.cells["Programme"]), f"Min ({_plain(low)}) is above Max ({_plain(high)})")
+            problems.add(
+                row.cells.get("Min", row.cells["Programme"]), f"Min ({_plain(low)}) is above Max ({_plain(high)})"
+            )
 
 
 def check_pool_shares(table: Table, problems: Problems) -> None:

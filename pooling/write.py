@@ -48,7 +48,9 @@ def put(cell, value, number_format: str | None = None, font=None):
     return cell
 
 
-def write_table(sheet, frame, formats: dict[str, str] | None = None, start_row: int = 1, widths: dict[str, float] | None = None) -> int:
+def write_table(
+    sheet, frame, formats: dict[str, str] | None = None, start_row: int = 1, widths: dict[str, float] | None = None
+) -> int:
     """A header row and one row per record; returns the last row written."""
     formats = formats or {}
     widths = widths or {}
@@ -106,7 +108,9 @@ def results_workbook(result) -> openpyxl.Workbook:
         last = write_table(sheet, tables.allocation, {c: money for c in ["Baseline", *years, "Total"]})
         for cell in sheet[last]:
             cell.font = BOLD
-        put(sheet.cell(last + 2, 1), f"Spend per year in {units}. Baseline is the base year ({result.place.base_year}).")
+        put(
+            sheet.cell(last + 2, 1), f"Spend per year in {units}. Baseline is the base year ({result.place.base_year})."
+        )
         finish_sheet(sheet)
 
         sheet = book.create_sheet("Flows")
@@ -121,7 +125,12 @@ def results_workbook(result) -> openpyxl.Workbook:
         write_table(
             sheet,
             tables.outcomes,
-            {"Achieved": fmt.EXCEL_QUANTITY, "Target": fmt.EXCEL_QUANTITY, "Shortfall": fmt.EXCEL_QUANTITY, "Value (£)": fmt.EXCEL_MONEY},
+            {
+                "Achieved": fmt.EXCEL_QUANTITY,
+                "Target": fmt.EXCEL_QUANTITY,
+                "Shortfall": fmt.EXCEL_QUANTITY,
+                "Value (£)": fmt.EXCEL_MONEY,
+            },
         )
         finish_sheet(sheet)
 

@@ -152,8 +152,15 @@ def _outcome(code, name, unit, value, target, penalty=None, by_year=None):
 # Value per unit in £ (cost code beside it); Target is outcome units per year, with
 # a year's column overriding it where the plan ramps up.
 OUTCOMES = [
-    _outcome("DTX", "Drug and alcohol users in effective treatment", "person", 3_419, 2_800, 5_000,  # HE2.0
-             by_year={"2012/13": 3_000, "2013/14": 3_200, "2014/15": 3_400}),
+    _outcome(
+        "DTX",
+        "Drug and alcohol users in effective treatment",
+        "person",
+        3_419,
+        2_800,
+        5_000,  # HE2.0
+        by_year={"2012/13": 3_000, "2013/14": 3_200, "2014/15": 3_400},
+    ),
     _outcome("ADM", "Non-elective hospital admissions avoided", "admission", 1_438, 4_000),  # HE6.0.2
     # SS7.0: £522 a week x 52
     _outcome("RES", "Permanent admissions to residential care avoided", "person-year", 27_144, 500),
@@ -166,17 +173,20 @@ OUTCOMES = [
     _outcome("HOM", "Homelessness applications prevented", "application", 2_501, 2_500, 4_000),  # HO3.0
     _outcome("DVI", "Domestic violence incidents prevented", "incident", 2_470, 1_500),  # CR2.0
     # not a UCD cost: the unit is £1,000 of running costs, worth £1,000
-    _outcome("SAV", "Public estate running costs released", "£1,000", 1_000, 1_000,
-             by_year={"2011/12": 500, "2013/14": 1_500, "2014/15": 2_000}),
+    _outcome(
+        "SAV",
+        "Public estate running costs released",
+        "£1,000",
+        1_000,
+        1_000,
+        by_year={"2011/12": 500, "2013/14": 1_500, "2014/15": 2_000},
+    ),
 ]
 
 
 def _effects(programme, outcome, *segments):
     """Rows for one programme and outcome: segments are (per £m, up to £000 or None)."""
-    return [
-        {"Programme": programme, "Outcome": outcome, "Per £m": rate, "Up to": up_to}
-        for rate, up_to in segments
-    ]
+    return [{"Programme": programme, "Outcome": outcome, "Per £m": rate, "Up to": up_to} for rate, up_to in segments]
 
 
 # Outcome units per £1m spent in a year, with diminishing returns as programmes scale.
@@ -275,7 +285,9 @@ def build_example(path: str | os.PathLike) -> Path:
 def main(argv: list[str] | None = None) -> None:
     here = Path(__file__).resolve().parent
     parser = argparse.ArgumentParser(description="Build the example workbook and the blank template.")
-    parser.add_argument("folder", nargs="?", type=Path, default=here, help="where to write (default: beside this script)")
+    parser.add_argument(
+        "folder", nargs="?", type=Path, default=here, help="where to write (default: beside this script)"
+    )
     args = parser.parse_args(argv)
     print(build_example(args.folder / "example.xlsx"))
     print(write_template(args.folder / "template.xlsx"))

@@ -32,13 +32,17 @@ def available(place, scenario) -> dict[tuple[str, str], float]:
             else:
                 rate = scenario.change_stream.get(
                     stream.code,
-                    scenario.change_partner.get(stream.partner, scenario.change_source.get(stream.source, scenario.change_default)),
+                    scenario.change_partner.get(
+                        stream.partner, scenario.change_source.get(stream.source, scenario.change_default)
+                    ),
                 )
             amounts[(stream.code, label)] = stream.base * (1 + rate) ** t
         if scenario.freeze:
             for partner in place.partners.values():
                 rate = scenario.freeze_grant.get(partner.type)
-                bases = [s.base for s in place.streams.values() if s.partner == partner.code and s.source == "council tax"]
+                bases = [
+                    s.base for s in place.streams.values() if s.partner == partner.code and s.source == "council tax"
+                ]
                 if rate is not None and bases:
                     amounts[(f"FREEZE-{partner.code}", label)] = rate * sum(bases)
     return amounts
@@ -77,7 +81,9 @@ def check_output(path, place, scenario, objective_expected: float | None = None)
         else:
             source = place.streams[stream]
             partner, poolable = source.partner, source.poolable
-            kept = scenario.ring_fencing == "kept" or (not isinstance(scenario.ring_fencing, str) and stream in scenario.ring_fencing)
+            kept = scenario.ring_fencing == "kept" or (
+                not isinstance(scenario.ring_fencing, str) and stream in scenario.ring_fencing
+            )
             fenced = source.ring_fenced_to if kept else ()
         assert flow["Partner"] == partner
         allowed = partner == lead or (scenario.pooling == "pooled" and place.programmes[programme].pooled and poolable)
@@ -105,7 +111,9 @@ def check_output(path, place, scenario, objective_expected: float | None = None)
             level = spend[(programme.code, year)]
             assert level >= programme.min - TOLERANCE * max(1.0, programme.min), f"{programme.code} {year} below Min"
             if programme.max is not None:
-                assert level <= programme.max + TOLERANCE * max(1.0, programme.max), f"{programme.code} {year} above Max"
+                assert level <= programme.max + TOLERANCE * max(1.0, programme.max), (
+                    f"{programme.code} {year} above Max"
+                )
         # 4. pool shares
         if scenario.pooling == "pooled":
             for partner in place.partners.values():
@@ -114,7 +122,9 @@ def check_output(path, place, scenario, objective_expected: float | None = None)
                     own.append(f"FREEZE-{partner.code}")
                 base = sum(amounts[(s, year)] for s in own)
                 contribution = sum(
-                    f["Amount"] for f in flows if f["Year"] == year and f["Stream"] in own and place.programmes[f["Programme"]].pooled
+                    f["Amount"]
+                    for f in flows
+                    if f["Year"] == year and f["Stream"] in own and place.programmes[f["Programme"]].pooled
                 )
                 slack = TOLERANCE * max(1.0, base)
                 assert partner.pool_min * base - slack <= contribution <= partner.pool_max * base + slack, partner.code

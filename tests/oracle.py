@@ -132,8 +132,7 @@ def read_workbook(path) -> dict[str, list[dict]]:
         for row in rows:
             if all(_blank(v) for v in row):
                 continue
-            table.append({k: (v.strip() if isinstance(v, str) else v)
-                          for k, v in zip(keys, row) if k is not None})
+            table.append({k: (v.strip() if isinstance(v, str) else v) for k, v in zip(keys, row) if k is not None})
         sheets[ws.title.strip().lower()] = table
     wb.close()
     return sheets
@@ -217,8 +216,9 @@ def build(workbook_path, scenario: dict | None = None):
     wb = read_workbook(workbook_path)
 
     # Place
-    settings = {str(r.get("setting")).strip().lower(): r.get("value") for r in wb["place"]
-                if not _blank(r.get("setting"))}
+    settings = {
+        str(r.get("setting")).strip().lower(): r.get("value") for r in wb["place"] if not _blank(r.get("setting"))
+    }
     T = int(_num(settings.get("years"), 4))
     unit = "£000" if _blank(settings.get("units")) else str(settings["units"]).strip()
     k = {u.lower(): f for u, f in UNITS.items()}[unit.lower()]
@@ -281,12 +281,14 @@ def build(workbook_path, scenario: dict | None = None):
     # Savings (optional sheet)
     savings = []
     for row in wb.get("savings", []):
-        savings.append(dict(
-            outcome=_code(row["outcome"]),
-            to=_code(row["beneficiary"]),
-            per_k=_num(row["£ per unit"]) * _pct(row.get("cashable %"), 1.0) / k,
-            lag=int(_num(row.get("lag"), 1)),
-        ))
+        savings.append(
+            dict(
+                outcome=_code(row["outcome"]),
+                to=_code(row["beneficiary"]),
+                per_k=_num(row["£ per unit"]) * _pct(row.get("cashable %"), 1.0) / k,
+                lag=int(_num(row.get("lag"), 1)),
+            )
+        )
 
     # Streams: workbook, FREEZE-, SAVINGS-
     def rate_of(code, partner, source):
@@ -310,17 +312,18 @@ def build(workbook_path, scenario: dict | None = None):
         rf = None
         if not _blank(row.get("ring-fenced to")):
             rf = {c.strip() for c in str(row["ring-fenced to"]).split(",") if c.strip()}
-        streams[code] = dict(partner=partner, poolable=_yes(row.get("poolable"), True),
-                             rf=rf, A=A, savings=False)
+        streams[code] = dict(partner=partner, poolable=_yes(row.get("poolable"), True), rf=rf, A=A, savings=False)
     if freeze:
         for partner, base in ct_base.items():
             rate = freeze_grant.get(partners[partner]["type"])
             if rate is not None:
-                streams[f"FREEZE-{partner}"] = dict(partner=partner, poolable=True, rf=None,
-                                                    A={t: rate * base for t in years}, savings=False)
+                streams[f"FREEZE-{partner}"] = dict(
+                    partner=partner, poolable=True, rf=None, A={t: rate * base for t in years}, savings=False
+                )
     for partner in dict.fromkeys(s["to"] for s in savings):
-        streams[f"SAVINGS-{partner}"] = dict(partner=partner, poolable=True, rf=None,
-                                             A={t: 0.0 for t in years}, savings=True)
+        streams[f"SAVINGS-{partner}"] = dict(
+            partner=partner, poolable=True, rf=None, A={t: 0.0 for t in years}, savings=True
+        )
 
     if ring_fencing == "kept":
         kept = {s for s, v in streams.items() if v["rf"] is not None}
@@ -338,8 +341,7 @@ def build(workbook_path, scenario: dict | None = None):
             if st["partner"] == pg["lead"] or (pooled_mode and st["poolable"] and pg["pooled"]):
                 for t in years:
                     x[s, p, t] = lp.var(cost=d[t] if least_cost else 0.0)
-    out = {(o, t): lp.var(lb=-INF, cost=0.0 if least_cost else d[t] * outs[o]["value"])
-           for o in outs for t in years}
+    out = {(o, t): lp.var(lb=-INF, cost=0.0 if least_cost else d[t] * outs[o]["value"]) for o in outs for t in years}
 
     # 1 stream limit (SAVINGS: A is an expression in earlier outcomes)
     for s, st in streams.items():
@@ -372,12 +374,10 @@ def build(workbook_path, scenario: dict | None = None):
     # 4 pool shares
     if pooled_mode:
         for i, pt in partners.items():
-            mine = [s for s, st in streams.items()
-                    if st["partner"] == i and st["poolable"] and not st["savings"]]
+            mine = [s for s, st in streams.items() if st["partner"] == i and st["poolable"] and not st["savings"]]
             for t in years:
                 B = sum(streams[s]["A"][t] for s in mine)
-                coefs = {x[s, p, t]: 1.0 for s in mine for p, pg in progs.items()
-                         if pg["pooled"] and (s, p, t) in x}
+                coefs = {x[s, p, t]: 1.0 for s in mine for p, pg in progs.items() if pg["pooled"] and (s, p, t) in x}
                 lp.row(coefs, lb=pt["pmin"] * B, ub=pt["pmax"] * B)
 
     # 5 effects
@@ -406,8 +406,9 @@ def build(workbook_path, scenario: dict | None = None):
                 lp.row({out[o, t]: 1.0, short: 1.0}, lb=target)
 
     n_short = 0 if least_cost else sum(1 for o in outs for t in years if outs[o]["target"][t] is not None)
-    info = dict(x=len(x), out=len(out), short=n_short,
-                y=len(lp.cost) - len(x) - len(out) - n_short, rows=len(lp.rows), T=T, k=k)
+    info = dict(
+        x=len(x), out=len(out), short=n_short, y=len(lp.cost) - len(x) - len(out) - n_short, rows=len(lp.rows), T=T, k=k
+    )
     return lp, not least_cost, info
 
 

@@ -26,7 +26,16 @@ def test_contract_sheets_are_present_after_the_input_sheets(written):
     _, out = written
     names = openpyxl.load_workbook(out, read_only=True).sheetnames
     assert names[: len(INPUT_SHEETS)] == INPUT_SHEETS
-    assert names[len(INPUT_SHEETS) :] == ["Summary", "Allocation", "Flows", "Pool", "Outcomes achieved", "Constraints", "Funding used", "Audit"]
+    assert names[len(INPUT_SHEETS) :] == [
+        "Summary",
+        "Allocation",
+        "Flows",
+        "Pool",
+        "Outcomes achieved",
+        "Constraints",
+        "Funding used",
+        "Audit",
+    ]
     assert set(RESULT_SHEETS) <= set(names)
 
 
@@ -39,7 +48,9 @@ def test_input_sheets_are_kept_cell_for_cell(written):
         assert old.max_row == new.max_row and old.max_column == new.max_column
         for old_row, new_row in zip(old.iter_rows(), new.iter_rows()):
             for a, b in zip(old_row, new_row):
-                assert (a.value, a.number_format, a.font.b) == (b.value, b.number_format, b.font.b), f"{name}!{a.coordinate}"
+                assert (a.value, a.number_format, a.font.b) == (b.value, b.number_format, b.font.b), (
+                    f"{name}!{a.coordinate}"
+                )
         assert len(old.data_validations.dataValidation) == len(new.data_validations.dataValidation)
 
 
@@ -47,7 +58,9 @@ def test_original_parts_are_byte_identical_unless_listed_as_edited(written):
     result, out = written
     with zipfile.ZipFile(EXAMPLE) as source, zipfile.ZipFile(out) as target:
         target_names = set(target.namelist())
-        changed = [name for name in source.namelist() if name not in target_names or source.read(name) != target.read(name)]
+        changed = [
+            name for name in source.namelist() if name not in target_names or source.read(name) != target.read(name)
+        ]
     # The workbook part lists the new sheets, the styles part gains the result
     # formats, content types and relationships name the new parts, and the comment
     # parts of annotated sheets gain our notes. Nothing else changes.
@@ -136,3 +149,9 @@ def test_audit_traces_the_run(written):
     assert audit["Lever: ring_fencing"] == "removed"
     assert audit["Solver version"].startswith("CBC")
     assert audit["Tool"].startswith("pooling ")
+
+
+def test_workbook_documentation_is_generated_from_the_schema():
+    from pooling.schema import markdown
+
+    assert (ROOT / "docs" / "workbook.md").read_text(encoding="utf-8") == markdown()
