@@ -100,8 +100,9 @@ def _overrides(pooling, ring_fencing, freeze, solver, objective, settings) -> di
     metavar="KEY=VALUE",
     help="Set any scenario key, e.g. --set change.source.grant=-0.10 (repeatable).",
 )
+@click.option("--in-place", is_flag=True, help="Write the results into the input workbook itself, after a verified backup (NAME.bak).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (full precision) instead of text.")
-def run(scenario, output, pooling, ring_fencing, freeze, solver, objective, settings, as_json):
+def run(scenario, output, pooling, ring_fencing, freeze, solver, objective, settings, in_place, as_json):
     """Solve SCENARIO and write the annotated workbook.
 
     Reads the scenario file (TOML) and the workbook it names, finds the allocation
@@ -116,17 +117,20 @@ def run(scenario, output, pooling, ring_fencing, freeze, solver, objective, sett
       pooling run scenarios/sr2010-pooled.toml --pooling silo -o silo.xlsx
       pooling run scenarios/sr2010-pooled.toml --no-freeze --set council_tax.growth=0.035
       pooling run scenarios/sr2010-pooled.toml --json
+      pooling run my-scenario.toml --in-place
     """
     from .pipeline import load, sha256, solve_scenario
     from .scenario import read_scenario
     from .write import WriteError
 
+    if in_place and output is not None:
+        raise click.UsageError("give either -o/--output or --in-place, not both")
     overrides = _overrides(pooling, ring_fencing, freeze, solver, objective, settings)
     try:
         resolved = read_scenario(scenario, overrides)
         _progress(f"Reading {resolved.workbook} ...")
         place, package = load(resolved.workbook)
-        if output is None:
+        if output is None and not in_place:
             output = Path.cwd() / f"{scenario.stem}-results{package.kind}"
         _progress(f"Solving with {resolved.solver.upper()} ...")
         result = solve_scenario(resolved, place, package)
@@ -135,8 +139,8 @@ def run(scenario, output, pooling, ring_fencing, freeze, solver, objective, sett
     except InputError as error:
         _fail(error, as_json)
     try:
-        _progress(f"Writing {output} ...")
-        result.write(output)
+        _progress(f"Writing {output or package.path} ...")
+        result.write(output, in_place=in_place)
     except (WriteError, InputError) as error:
         click.echo(f"Could not write the results: {error}", err=True)
         sys.exit(EXIT_INPUT if isinstance(error, InputError) else EXIT_USAGE)

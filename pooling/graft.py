@@ -75,6 +75,8 @@ class GraftReport:
     annotated: dict[str, int] = field(default_factory=dict)  # input sheet -> comments added
     not_annotated: dict[str, str] = field(default_factory=dict)  # input sheet -> why not
     edited_parts: list[str] = field(default_factory=list)  # original parts that were spliced
+    fallback: str = ""  # why the results went to a workbook of their own, if they did
+    backup: object = None  # the verified backup written before an in-place write
 
 
 class _Splices:

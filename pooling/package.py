@@ -18,6 +18,7 @@ import io
 import posixpath
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,9 +30,9 @@ from .errors import InputError
 # workbooks we have seen are tens of MB unpacked), tight enough that a bomb is
 # refused before it is opened.
 MAX_PARTS = 10_000
-MAX_PART_BYTES = 512 * 1024 * 1024
-MAX_TOTAL_BYTES = 1024 * 1024 * 1024
-MAX_RATIO = 200  # uncompressed / compressed, for parts over RATIO_FLOOR bytes
+MAX_PART_BYTES = 256 * 1024 * 1024
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 100  # uncompressed / compressed, for parts over RATIO_FLOOR bytes (real sheets: 5-30)
 RATIO_FLOOR = 1024 * 1024
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -112,15 +113,19 @@ def preflight(path: Path) -> None:
         raise PackageError(reason)
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError):
         raise PackageError("the workbook is damaged or truncated (not a complete zip package)") from None
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_PARTS:
             raise PackageError(f"the package holds {len(infos):,} parts (more than {MAX_PARTS:,}); refused")
         total = 0
+        seen: set[str] = set()
         for info in infos:
             name = info.filename
+            if name.casefold() in seen:
+                raise PackageError(f"part {name} appears twice in the package; refused")
+            seen.add(name.casefold())
             if info.flag_bits & 0x1:
                 raise PackageError(f"part {name} is encrypted; remove the password in Excel and save again")
             parts = name.replace("\\", "/").split("/")
@@ -185,7 +190,7 @@ class Package:
             infos = [info for info in archive.infolist() if not info.is_dir()]
             try:
                 parts = {info.filename: archive.read(info) for info in infos}
-            except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
+            except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError, zlib.error) as exc:
                 raise PackageError(f"the workbook is damaged ({exc})") from None
         package = cls(path=path, parts=parts, order=[info.filename for info in infos])
         package.dates = {info.filename: info.date_time for info in infos}

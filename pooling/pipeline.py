@@ -257,19 +257,23 @@ class Result:
             "seconds": self.seconds,
         }
 
-    def write(self, path: Path):
-        """Write the annotated workbook to ``path``; returns what the graft did."""
+    def write(self, path: Path | None = None, in_place: bool = False):
+        """Write the annotated workbook to ``path`` (or into the input, after a verified
+        backup, with ``in_place``); returns what the graft did."""
         from .write import write_result
 
         started = time.perf_counter()
-        report = write_result(self, Path(path))
+        target = self.package.path if in_place else Path(path)
+        report = write_result(self, target, in_place=in_place)
         self.timings["write"] = time.perf_counter() - started
-        self.output = Path(path)
+        self.output = target
         for sheet, reason in report.not_annotated.items():
             self.messages.append(f"Sheet {sheet} was not annotated: {reason}.")
         for wanted, given in report.sheet_names.items():
             if wanted != given:
                 self.messages.append(f"The input already has a sheet named {wanted}; the results are in {given}.")
+        if report.backup is not None:
+            self.messages.append(f"The input workbook was backed up to {report.backup} before it was written.")
         return report
 
 

@@ -10,8 +10,10 @@ target. A failure at any step leaves the target as it was.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -212,9 +214,70 @@ def workbook_bytes(book: openpyxl.Workbook) -> bytes:
 
 
 def annotated_workbook(result) -> tuple[bytes, GraftReport]:
-    """The user's workbook with the result sheets and comments added, as bytes."""
+    """The user's workbook with the result sheets and comments added, as bytes.
+
+    If the results cannot be added without risk to the user's parts (an unusual
+    package, or a graft that would not keep every original part), the results come
+    back as a workbook of their own and the report says why.
+    """
     results = workbook_bytes(results_workbook(result))
-    return graft(result.package, results, result.notes)
+    try:
+        data, report = graft(result.package, results, result.notes)
+        check_kept(result.package, data, report)
+        return data, report
+    except PackageError as exc:
+        reason = str(exc)
+    result.messages.append(
+        f"The results could not be added to the input workbook safely ({reason}); they are in a "
+        "workbook of their own, and the input workbook was not touched."
+    )
+    report = GraftReport(fallback=reason)
+    return workbook_bytes(results_workbook(result)), report
+
+
+def check_kept(original: Package, data: bytes, report: GraftReport) -> None:
+    """Every original part is in the output, and byte for byte the same unless the graft
+    reported editing it. Raises PackageError otherwise: nothing is dropped silently."""
+    written = Package.from_bytes(data)
+    for name, content in original.parts.items():
+        if name not in written.parts:
+            raise PackageError(f"part {name} would have been lost")
+        if name not in report.edited_parts and written.parts[name] != content:
+            raise PackageError(f"part {name} would have changed")
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Lock files that show ``path`` is open: Excel's ~$name (long names lose two
+    characters) and LibreOffice's .~lock.name#."""
+    folder, name = path.parent, path.name
+    candidates = [folder / f"~${name}", folder / f"~${name[2:]}", folder / f".~lock.{name}#"]
+    return [candidate for candidate in candidates if candidate.exists()]
+
+
+def refuse_if_open(path: Path) -> None:
+    locks = lock_files(path)
+    if locks:
+        raise WriteError(f"{path} is open in Excel or LibreOffice ({locks[0].name} exists); close it and run again")
+
+
+def backup_path(path: Path) -> Path:
+    """``name.xlsx.bak``, or a numbered one when that holds a different, older copy."""
+    candidate = path.with_name(path.name + ".bak")
+    number = 2
+    while candidate.exists() and candidate.read_bytes() != path.read_bytes():
+        candidate = path.with_name(f"{path.name}.bak{number}")
+        number += 1
+    return candidate
+
+
+def make_backup(path: Path) -> Path:
+    """Copy ``path`` beside itself and check the copy is identical before anything is written."""
+    backup = backup_path(path)
+    data = path.read_bytes()
+    atomic_write(backup, data, mode=stat.S_IMODE(path.stat().st_mode))
+    if hashlib.sha256(backup.read_bytes()).digest() != hashlib.sha256(data).digest():
+        raise WriteError(f"the backup {backup} does not match {path}; nothing was written")
+    return backup
 
 
 def is_our_output(path: Path) -> bool:
@@ -275,19 +338,38 @@ def verify_workbook(path: Path) -> None:
         raise WriteError(f"the written file does not reopen as a workbook ({exc})") from None
 
 
-def write_result(result, target: Path) -> GraftReport:
-    """Write the annotated workbook to ``target`` (never over the input, never over a
-    file pooling did not write)."""
+def write_result(result, target: Path, in_place: bool = False) -> GraftReport:
+    """Write the annotated workbook to ``target``.
+
+    Never over the input unless ``in_place``, and then only after a verified backup;
+    never over a file pooling did not write; never while the target is open in Excel.
+    """
     target = Path(target)
-    source = result.package.path.resolve()
-    if target.resolve() == source:
-        raise WriteError(f"{target}: this is the input workbook; choose another output file")
-    if target.exists() and not is_our_output(target):
-        raise WriteError(f"{target} exists and was not written by pooling; choose another name or remove it first")
-    if target.suffix.lower() != result.package.kind:
+    package = result.package
+    source = package.path.resolve()
+    names = {sheet.name for sheet in package.sheets}
+    if all(name in names for name in RESULT_SHEETS):
         raise WriteError(
-            f"{target}: the input is a {result.package.kind} workbook, so the output must end in {result.package.kind}"
+            f"{package.path} already holds the results of an earlier run; run on the workbook the "
+            "partners sent (or a copy without the result sheets)"
         )
+    refuse_if_open(target)
+    if target.suffix.lower() != package.kind:
+        raise WriteError(f"{target}: the input is a {package.kind} workbook, so the output must end in {package.kind}")
+    backup = None
+    if in_place:
+        if target.resolve() != source:
+            raise WriteError("--in-place writes into the input workbook; do not give another output file")
+    elif target.resolve() == source:
+        raise WriteError(f"{target}: this is the input workbook; choose another output file (or use --in-place)")
+    elif target.exists() and not is_our_output(target):
+        raise WriteError(f"{target} exists and was not written by pooling; choose another name or remove it first")
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else package.mode
     data, report = annotated_workbook(result)
-    atomic_write(target, data, mode=result.package.mode, verify=verify_workbook)
+    if in_place:
+        backup = make_backup(target)
+        if hashlib.sha256(target.read_bytes()).hexdigest() != result.workbook_sha256 and result.workbook_sha256:
+            raise WriteError(f"{target} changed while the scenario was solved; nothing was written")
+    atomic_write(target, data, mode=mode, verify=verify_workbook)
+    report.backup = backup
     return report

@@ -18,13 +18,19 @@ SAVING_COLUMNS = ("Outcome", "Beneficiary", "£ per unit", "Cashable %", "Lag")
 
 
 def write_sheets(path: Path, sheets: dict[str, list[list]]) -> Path:
-    """Each sheet as a list of rows (the first is usually the header), in the order given."""
+    """Each sheet as a list of rows (the first is usually the header), in the order given.
+    Text is written as text, even when it starts with '='."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(list(row))
+        for number, row in enumerate(rows, start=1):
+            for column, value in enumerate(row, start=1):
+                if value is None:
+                    continue
+                cell = sheet.cell(number, column, value)
+                if isinstance(value, str):
+                    cell.data_type = "s"
     book.save(path)
     return path
 

@@ -1,0 +1,161 @@
+"""Safe reading and writing: no formula injection, no damage, backups, lock files, fuzzing."""
+
+import datetime as dt
+import os
+import re
+import stat
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+import pooling
+from pooling.cli import main
+from pooling.errors import InputError
+from pooling.write import WriteError, atomic_write
+
+from .helpers import place_sheets, write_sheets
+
+HOSTILE_NAMES = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)"]
+
+
+def small_sheets(programme_name="Programme P"):
+    sheets = place_sheets(
+        partners=[("A", "council", None, 0.5), ("B", "health", 0.1, None)],
+        funding=[("CT", "A", "council tax", 100, None, None), ("G", "B", "other", 100, None, None)],
+        programmes=[("P", "A", "yes", 10, 5, 80), ("Q", "B", "no", 10, None, None)],
+        outcomes=[("O", 1000, 1, None)],
+        effects=[("P", "O", 10, 50), ("P", "O", 5, None), ("Q", "O", 3, None)],
+        savings=[("O", "B", 200, 0.5, 1)],
+        years=2,
+    )
+    sheets["Programmes"][1][1] = programme_name
+    return sheets
+
+
+def scenario_file(folder: Path, workbook: str = "place.xlsx") -> Path:
+    path = folder / "scenario.toml"
+    path.write_text(f'name = "Test"\nworkbook = "{workbook}"\n', encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_user_text_is_written_as_text_never_a_formula(tmp_path, name):
+    write_sheets(tmp_path / "place.xlsx", small_sheets(name))
+    out = tmp_path / "out.xlsx"
+    result = pooling.run(scenario_file(tmp_path), output=out)
+    assert result.optimal
+    book = openpyxl.load_workbook(out)
+    found = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value == name]
+    assert any(cell.parent.title == "Allocation" for cell in found)
+    assert all(cell.data_type == "s" for cell in found)
+    with zipfile.ZipFile(out) as archive:
+        for part in archive.namelist():
+            if part.startswith("xl/worksheets/") and part.endswith(".xml"):
+                assert not re.search(rb"<(\w+:)?f[\s>]", archive.read(part)), part
+
+
+def test_in_place_writes_only_after_a_verified_backup(tmp_path):
+    path = write_sheets(tmp_path / "place.xlsx", small_sheets())
+    original = path.read_bytes()
+    result = CliRunner().invoke(main, ["run", str(scenario_file(tmp_path)), "--in-place"])
+    assert result.exit_code == 0, result.output
+    backup = tmp_path / "place.xlsx.bak"
+    assert backup.read_bytes() == original
+    assert "Summary" in openpyxl.load_workbook(path, read_only=True).sheetnames
+    assert "backed up to" in result.output
+    # A second in-place run refuses: the workbook already holds results.
+    again = CliRunner().invoke(main, ["run", str(scenario_file(tmp_path)), "--in-place"])
+    assert again.exit_code != 0
+    assert "already holds the results" in again.output
+    assert backup.read_bytes() == original
+
+
+@pytest.mark.parametrize("lock", ["~$place.xlsx", "~$ace.xlsx", ".~lock.place.xlsx#"])
+def test_refuses_while_the_workbook_is_open(tmp_path, lock):
+    path = write_sheets(tmp_path / "place.xlsx", small_sheets())
+    before = path.read_bytes()
+    (tmp_path / lock).write_bytes(b"user")
+    result = CliRunner().invoke(main, ["run", str(scenario_file(tmp_path)), "--in-place"])
+    assert result.exit_code != 0
+    assert "is open in Excel or LibreOffice" in result.output
+    assert path.read_bytes() == before
+    assert not (tmp_path / "place.xlsx.bak").exists()
+
+
+def test_in_place_and_output_together_is_bad_usage(tmp_path):
+    write_sheets(tmp_path / "place.xlsx", small_sheets())
+    result = CliRunner().invoke(main, ["run", str(scenario_file(tmp_path)), "--in-place", "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2
+
+
+def test_output_keeps_the_permissions_of_the_input(tmp_path):
+    path = write_sheets(tmp_path / "place.xlsx", small_sheets())
+    os.chmod(path, 0o640)
+    out = tmp_path / "out.xlsx"
+    pooling.run(scenario_file(tmp_path), output=out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
+def test_a_failed_write_leaves_the_target_and_no_temporary_file(tmp_path):
+    target = tmp_path / "out.xlsx"
+    target.write_bytes(b"before")
+
+    def refuse(path):
+        raise WriteError("checked and refused")
+
+    with pytest.raises(WriteError):
+        atomic_write(target, b"after", verify=refuse)
+    assert target.read_bytes() == b"before"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+
+
+# -- fuzzing: the loader loads, or refuses cleanly ---------------------------------------------
+
+CELL_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12),
+    st.sampled_from(["yes", "no", "council", "grant", "2010/11", "007", "=1+", "#DIV/0!", "25%", "", " "]),
+    st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 1, 1)),
+)
+
+
+@given(data=st.data())
+def test_mutated_cells_load_or_give_a_clean_error(tmp_path, data):
+    sheets = small_sheets()
+    for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
+        name = data.draw(st.sampled_from(sorted(sheets)))
+        rows = sheets[name]
+        row = data.draw(st.integers(min_value=0, max_value=len(rows) - 1))
+        column = data.draw(st.integers(min_value=0, max_value=len(rows[row]) - 1))
+        rows[row][column] = data.draw(CELL_VALUES)
+    path = write_sheets(tmp_path / "fuzz.xlsx", sheets)
+    try:
+        place, _ = pooling.load(path)
+    except InputError as error:
+        assert error.lines() and all(line.strip() for line in error.lines())
+    else:
+        assert place.years >= 1
+
+
+@given(flips=st.lists(st.tuples(st.floats(min_value=0, max_value=1), st.integers(min_value=1, max_value=255)), min_size=1, max_size=8))
+def test_mutated_bytes_load_or_give_a_clean_error(tmp_path, flips):
+    source = tmp_path / "source.xlsx"
+    if not source.exists():
+        write_sheets(source, small_sheets())
+    data = bytearray(source.read_bytes())
+    for where, mask in flips:
+        data[int(where * (len(data) - 1))] ^= mask
+    path = tmp_path / "flipped.xlsx"
+    path.write_bytes(bytes(data))
+    try:
+        pooling.load(path)
+    except InputError as error:
+        assert len(error.lines()) >= 1
