@@ -230,6 +230,110 @@ def _empty_rels() -> bytes:
     return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{NS_PKG_REL}"></Relationships>'.encode()
 
 
+NEW_COMMENTS, ADD_TO_COMMENTS, ADD_TO_DRAWING, SKIP = "new", "add to comments", "add to drawing", "skip"
+
+
+def annotation_mode(package: Package, sheet) -> tuple[str, str | None, str | None, str]:
+    """How comments get onto ``sheet``: (mode, its comments part, its VML drawing, why not).
+
+    No comments yet: new comments and drawing parts (the sheet gains one element and
+    one relationship). Comments already there: ours are added to their parts. A legacy
+    drawing without comments (form controls): a comments part is added, and the note
+    shapes go into that drawing.
+    """
+    relationships = package.relationships(sheet.part)
+    comments = [target for _, kind, target, _ in relationships if kind == REL_COMMENTS]
+    drawings = [target for _, kind, target, _ in relationships if kind == REL_VML]
+    if comments and not drawings:
+        return SKIP, None, None, "its comments have no drawing part; the notes are in the Constraints sheet"
+    if comments:
+        return ADD_TO_COMMENTS, comments[0], drawings[0], ""
+    if drawings:
+        return ADD_TO_DRAWING, None, drawings[0], ""
+    return NEW_COMMENTS, None, None, ""
+
+
+def planned_edits(package: Package, note_sheets: set[str]) -> dict[str, str]:
+    """The original parts a graft will edit, and why; every other part is kept byte for byte."""
+    edits = {
+        package.workbook_part: "the result sheets added to the list of sheets",
+        _rels_part(package.workbook_part): "relationships to the result sheets added",
+        "[Content_Types].xml": "content types of the added parts",
+    }
+    styles = [t for _, kind, t, _ in package.relationships(package.workbook_part) if kind == REL_STYLES]
+    if styles:
+        edits[styles[0]] = "the result sheets' cell formats appended after the original ones"
+    for sheet in package.sheets:
+        if sheet.name not in note_sheets:
+            continue
+        mode, comments, drawing, _ = annotation_mode(package, sheet)
+        if mode == NEW_COMMENTS:
+            edits[sheet.part] = "one <legacyDrawing> element added, for the comments"
+        if mode in (NEW_COMMENTS, ADD_TO_DRAWING):
+            edits[_rels_part(sheet.part)] = "relationships to the comments added"
+        if mode == ADD_TO_COMMENTS:
+            edits[comments] = "comments added on binding cells"
+        if mode in (ADD_TO_COMMENTS, ADD_TO_DRAWING):
+            edits[drawing] = "note shapes added for the comments"
+    return {part: why for part, why in edits.items() if part in package.parts}
+
+
+_KINDS = (
+    ("spreadsheetml.worksheet", "worksheet"),
+    ("spreadsheetml.chartsheet", "chart sheet"),
+    ("drawingml.chart", "chart"),
+    ("drawing+xml", "drawing (shapes, images, charts)"),
+    ("vmlDrawing", "legacy drawing (comments, form controls)"),
+    ("spreadsheetml.comments", "comments"),
+    ("threadedcomments", "threaded comments"),
+    ("vbaProject", "macros (VBA project)"),
+    ("slicerCache", "slicer cache"),
+    ("slicer", "slicer"),
+    ("timeline", "timeline"),
+    ("pivotTable", "pivot table"),
+    ("pivotCache", "pivot cache"),
+    ("spreadsheetml.table", "table"),
+    ("externalLink", "link to another workbook"),
+    ("customXmlProperties", "custom XML properties"),
+    ("classificationlabels", "sensitivity label"),
+    ("theme", "theme"),
+    ("spreadsheetml.styles", "styles"),
+    ("sharedStrings", "shared strings"),
+    ("calcChain", "calculation chain"),
+    ("ctrlProp", "form control"),
+    ("printerSettings", "printer settings"),
+    ("core-properties", "document properties"),
+    ("extended-properties", "document properties"),
+    ("custom-properties", "custom document properties"),
+    ("relationships", "relationships"),
+    ("image/", "image"),
+    ("sheet.main", "workbook"),
+    ("sheet.macroEnabled.main", "workbook (macro-enabled)"),
+)
+
+
+def part_kind(package: Package, part: str) -> str:
+    """What a part holds, in words, from its content type."""
+    if part == "[Content_Types].xml":
+        return "content types"
+    if part.startswith("customXml/"):
+        return "custom XML"
+    content_type = package.content_types.get(part, "")
+    for needle, kind in _KINDS:
+        if needle in content_type:
+            return kind
+    return content_type or "other"
+
+
+def inventory(package: Package, note_sheets: set[str]) -> list[tuple[str, str, str]]:
+    """(part, what it holds, what the graft does to it) for every part of the input."""
+    edits = planned_edits(package, note_sheets)
+    return [
+        (part, part_kind(package, part), f"edited: {edits[part]}" if part in edits else "kept byte for byte")
+        for part in package.order
+    ]
+
+
 class Grafter:
     """One graft of a results package into an original package."""
 
@@ -439,18 +543,14 @@ class Grafter:
             cells = by_sheet.get(sheet.name)
             if not cells:
                 continue
-            relationships = self.original.relationships(sheet.part)
-            comments = [target for _, kind, target, _ in relationships if kind == REL_COMMENTS]
-            drawings = [target for _, kind, target, _ in relationships if kind == REL_VML]
-            if comments and not drawings:
-                self.report.not_annotated[sheet.name] = (
-                    "its comments have no drawing part; the notes are in the Constraints sheet"
-                )
+            mode, comments, drawing, reason = annotation_mode(self.original, sheet)
+            if mode == SKIP:
+                self.report.not_annotated[sheet.name] = reason
                 continue
-            if comments:
-                added = self._add_to_comments(sheet.name, comments[0], drawings[0], cells)
+            if mode == ADD_TO_COMMENTS:
+                added = self._add_to_comments(sheet.name, comments, drawing, cells)
             else:
-                added = self._new_comments(sheet, cells, drawings[0] if drawings else None)
+                added = self._new_comments(sheet, cells, drawing)
             if added:
                 self.report.annotated[sheet.name] = added
 

@@ -223,6 +223,13 @@ class Result:
             ("Objective value", repr(self.objective)),
         ]
         rows += [(f"Time: {phase} (seconds)", f"{seconds:.3f}") for phase, seconds in self.timings.items()]
+        from .graft import inventory
+        from .write import note_sheets
+
+        parts = inventory(self.package, note_sheets(self.notes))
+        kept = sum(1 for _, _, fate in parts if fate == "kept byte for byte")
+        rows.append(("Input parts", f"{len(parts)}: {kept} kept byte for byte, {len(parts) - kept} edited as listed"))
+        rows += [(f"Part {part}", f"{kind}: {fate}") for part, kind, fate in parts]
         return rows
 
     def to_dict(self) -> dict:

@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import fmt
-from .graft import GraftReport, graft
+from .graft import GraftReport, graft, inventory, planned_edits
 from .package import Package, PackageError
 from .schema import RESULT_SHEETS
 
@@ -223,7 +223,7 @@ def annotated_workbook(result) -> tuple[bytes, GraftReport]:
     results = workbook_bytes(results_workbook(result))
     try:
         data, report = graft(result.package, results, result.notes)
-        check_kept(result.package, data, report)
+        check_kept(result.package, data, set(planned_edits(result.package, note_sheets(result.notes))))
         return data, report
     except PackageError as exc:
         reason = str(exc)
@@ -235,14 +235,18 @@ def annotated_workbook(result) -> tuple[bytes, GraftReport]:
     return workbook_bytes(results_workbook(result)), report
 
 
-def check_kept(original: Package, data: bytes, report: GraftReport) -> None:
-    """Every original part is in the output, and byte for byte the same unless the graft
-    reported editing it. Raises PackageError otherwise: nothing is dropped silently."""
+def note_sheets(notes: dict[str, str]) -> set[str]:
+    return {where.rpartition("!")[0] for where in notes}
+
+
+def check_kept(original: Package, data: bytes, may_edit: set[str]) -> None:
+    """Every original part is in the output, and byte for byte the same unless it is one
+    the graft plans to edit. Raises PackageError otherwise: nothing is dropped silently."""
     written = Package.from_bytes(data)
     for name, content in original.parts.items():
         if name not in written.parts:
             raise PackageError(f"part {name} would have been lost")
-        if name not in report.edited_parts and written.parts[name] != content:
+        if name not in may_edit and written.parts[name] != content:
             raise PackageError(f"part {name} would have changed")
 
 
