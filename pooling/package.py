@@ -148,6 +148,13 @@ def preflight(path: Path) -> None:
             raise PackageError("this zip is not an Excel workbook (it has no [Content_Types].xml)")
 
 
+def _declares_dtd(xml: bytes) -> bool:
+    """Office never writes a DTD; one in a part is an attempt at an entity bomb. A DTD can
+    only come before the root element, so the head of the part is enough to look at."""
+    head = xml[:65536]
+    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
+
+
 @dataclass
 class SheetPart:
     name: str  # as shown on the sheet tab
@@ -192,6 +199,9 @@ class Package:
                 parts = {info.filename: archive.read(info) for info in infos}
             except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError, zlib.error) as exc:
                 raise PackageError(f"the workbook is damaged ({exc})") from None
+        for name, data in parts.items():
+            if name.endswith((".xml", ".rels", ".vml")) and _declares_dtd(data):
+                raise PackageError(f"part {name} declares a DTD or XML entities (an XML bomb?); refused")
         package = cls(path=path, parts=parts, order=[info.filename for info in infos])
         package.dates = {info.filename: info.date_time for info in infos}
         package._map()
