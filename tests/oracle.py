@@ -390,7 +390,7 @@ def build(workbook_path, scenario: dict | None = None):
                 coefs[yv] = 1.0
                 made[o, t][yv] = -rho * k / 1e6
             lp.row(coefs, ub=0.0)
-    for key, coefs in made.items():
+    for coefs in made.values():
         lp.row(coefs, lb=0.0, ub=0.0)
 
     # 6 targets
