@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import fmt
-from .graft import GraftReport, graft, inventory, planned_edits
+from .graft import GraftReport, graft, planned_edits
 from .package import Package, PackageError
 from .schema import RESULT_SHEETS
 
