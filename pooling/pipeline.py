@@ -280,7 +280,7 @@ class Result:
             if wanted != given:
                 self.messages.append(f"The input already has a sheet named {wanted}; the results are in {given}.")
         if report.backup is not None:
-            self.messages.append(f"The input workbook was backed up to {report.backup} before it was written.")
+            self.messages.append(f"The workbook that was there was backed up to {report.backup} before it was replaced.")
         return report
 
 

@@ -1,5 +1,6 @@
 """Nothing lost, nothing let in: hostile files are refused, rich workbooks keep every part."""
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -25,6 +26,18 @@ def hostile(tmp_path_factory):
 def rich(tmp_path_factory):
     folder = tmp_path_factory.mktemp("rich")
     return rich_workbooks(folder, example_like_sheets())
+
+
+def only_inserted(before: bytes, after: bytes) -> bool:
+    """Every byte of ``before`` is in ``after``, in order (list counts aside): edits only insert."""
+    counts = re.compile(rb' count="\d+"')
+    before, after = counts.sub(b"", before), counts.sub(b"", after)
+    position = 0
+    for byte in before:
+        position = after.find(bytes([byte]), position) + 1
+        if position == 0:
+            return False
+    return True
 
 
 def scenario_for(path: Path, folder: Path) -> Path:
@@ -73,6 +86,8 @@ def test_rich_workbook_keeps_every_part(rich, tmp_path, name):
         assert part in written.parts, f"{part} was dropped"
         if part not in may_edit:
             assert written.parts[part] == data, f"{part} changed"
+        else:
+            assert only_inserted(data, written.parts[part]), f"{part} lost original bytes"
     # Only parts that list sheets, formats and comments are ever edited.
     for part in may_edit:
         assert part in {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"} or (

@@ -68,11 +68,21 @@ def test_in_place_writes_only_after_a_verified_backup(tmp_path):
     assert backup.read_bytes() == original
     assert "Summary" in openpyxl.load_workbook(path, read_only=True).sheetnames
     assert "backed up to" in result.output
+
     # A second in-place run refuses: the workbook already holds results.
     again = CliRunner().invoke(main, ["run", str(scenario_file(tmp_path)), "--in-place"])
     assert again.exit_code != 0
     assert "already holds the results" in again.output
     assert backup.read_bytes() == original
+
+def test_replacing_an_earlier_output_keeps_a_backup_of_it(tmp_path):
+    write_sheets(tmp_path / "place.xlsx", small_sheets())
+    out = tmp_path / "out.xlsx"
+    pooling.run(scenario_file(tmp_path), output=out)
+    first = out.read_bytes()
+    again = pooling.run(scenario_file(tmp_path), output=out)
+    assert (tmp_path / "out.xlsx.bak").read_bytes() == first
+    assert any("backed up" in message for message in again.messages)
 
 
 @pytest.mark.parametrize("lock", ["~$place.xlsx", "~$ace.xlsx", ".~lock.place.xlsx#"])
