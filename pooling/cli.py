@@ -177,10 +177,9 @@ def _print_summary(result) -> None:
     click.echo(f"Largest allocations ({span}):")
     for code, name, total in result.largest_allocations():
         click.echo(f"  {name} ({code}): {money_short(total, units)}")
-    top = result.top_binding(5)
     click.echo(f"Binding constraints: {len(result.binding)}; worth most at the margin:")
-    for item in top:
-        click.echo(f"  - {item.sentence}")
+    for statement in result.top_statements(5):
+        click.echo(f"  - {statement.sentence}")
     for outcome, year, shortfall in result.missed_targets()[:5]:
         click.echo(f"Missed target: {place.outcomes[outcome].name} in {year}, short by {shortfall:,.1f}")
     for message in result.messages + place.warnings:

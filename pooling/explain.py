@@ -3,14 +3,25 @@
 A constraint binds when its slack (room left, computed here from the solution's
 values, so it means the same whichever solver ran) is zero to a relative tolerance.
 Its shadow price is the change of the objective per unit increase of its right-hand
-side (``solve.Solution``); sentences quote it for one workbook unit of money (or one
-outcome unit), discounted to the first modelled year like the objective.
+side (``solve.Solution``). Sentences quote it for one step of money (one workbook
+unit, or £1,000 when the unit is £) or one outcome unit, discounted to the first
+modelled year like the objective, with money in the workbook's unit and years as
+``2013/14``.
+
+Three views, from one set of binding constraints:
+
+* per constraint and year (:func:`binding_constraints`): the Constraints sheet;
+* per thing bound, across the years (:func:`statements`): the Summary and the
+  comments on input cells ("... is fully used in every year: £1,000 more in 2014/15
+  would buy £135 of outcome value");
+* per programme at a limit or unfunded (:func:`programme_positions`): why it sits
+  there, from the marginal value of its money against the money's best other use.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import model as families
 from .fmt import money_pounds, money_units, quantity
@@ -19,6 +30,7 @@ from .model import ConstraintInfo, Model
 from .solve import Solution
 
 BINDING_TOLERANCE = 1e-6
+NEGLIGIBLE = 0.005  # objective units: below half a penny a step, a price is zero
 
 
 @dataclass
@@ -26,12 +38,28 @@ class Binding:
     info: ConstraintInfo
     slack: float
     shadow_price: float  # objective unit per unit of right-hand side
-    subject: str  # what it binds, in words ("NCC-CT (council tax of Northmoor County Council)")
+    subject: str  # what it binds, in words
     sentence: str
 
     @property
     def family(self) -> str:
         return self.info.family
+
+
+@dataclass
+class Statement:
+    """One thing bound (a stream, a programme's limit, a target...) over the years it binds."""
+
+    family: str
+    subject: str
+    cells: tuple[str, ...]
+    items: list[Binding] = field(default_factory=list)
+    sentence: str = ""
+
+    @property
+    def worth(self) -> float:
+        """The largest change a step of the constraint would make, in the objective's unit."""
+        return max(abs(item.shadow_price) for item in self.items)
 
 
 def activity(info: ConstraintInfo, solution: Solution) -> float:
@@ -49,53 +77,57 @@ def is_binding(info: ConstraintInfo, room: float) -> bool:
 
 
 def binding_constraints(model: Model, solution: Solution) -> list[Binding]:
-    """Every binding constraint, in registry order, with its sentence."""
-    words = Words(model)
+    """Every binding constraint, in registry order, with its sentence for that year."""
+    words = Words(model, solution)
     found = []
     for info in model.registry.values():
-        room = slack(info, solution)
-        if not is_binding(info, room):
+        if not is_binding(info, slack(info, solution)):
             continue
         price = solution.shadow_prices.get(info.name, 0.0)
-        subject, sentence = words.describe(info, price, solution)
-        found.append(Binding(info, 0.0, price, subject, sentence))  # zero to tolerance
+        found.append(Binding(info, 0.0, price, words.subject(info), words.sentence(info, price)))
     return found
 
 
 class Words:
     """Sentences for constraints, in the place's money unit and years."""
 
-    def __init__(self, model: Model):
+    def __init__(self, model: Model, solution: Solution):
         self.model = model
+        self.solution = solution
         self.place = model.place
         self.least_cost = model.scenario.objective == "least-cost"
+        per, label = {"£": (1000.0, "£1,000"), "£000": (1.0, "£1,000"), "£m": (1.0, "£1m")}[self.place.units]
+        self.per = per  # workbook units in one step of money
+        self.step = label
 
     # -- pieces ------------------------------------------------------------------------
 
     def year(self, t: int) -> str:
         return self.place.year_labels[t - 1]
 
-    def step(self) -> tuple[float, str]:
-        """The money step quoted in sentences: one workbook unit (£1 is too small: £1,000)."""
-        units = self.place.units
-        if units == "£":
-            return 1000.0, "£1,000"
-        if units == "£000":
-            return 1.0, "£1,000"
-        return 1.0, "£1m"
+    def years(self, ts: list[int]) -> str:
+        """'in every year', 'in 2012/13', 'in 2012/13 and 2013/14', 'from 2012/13 to 2014/15'."""
+        ts = sorted(ts)
+        labels = [self.year(t) for t in ts]
+        if len(ts) == self.place.years and len(ts) > 1:
+            return "in every year"
+        if len(ts) == 1:
+            return f"in {labels[0]}"
+        if ts == list(range(ts[0], ts[-1] + 1)) and len(ts) > 2:
+            return f"from {labels[0]} to {labels[-1]}"
+        return "in " + ", ".join(labels[:-1]) + " and " + labels[-1]
 
-    def worth(self, price: float, per: float = 1.0) -> str:
-        """The objective change for ``per`` units of right-hand side, in words."""
-        change = price * per
+    def money(self, amount: float) -> str:
+        """An amount given in the workbook's unit, as the input cells show it."""
+        return money_units(amount, self.place.units)
+
+    def value(self, change: float) -> str:
+        """A change of the objective in words: 'buy £420 of outcome value', 'save £750k of spending'."""
+        if abs(change) < NEGLIGIBLE:
+            return "make no difference"
         if self.least_cost:
-            amount = money_units(abs(change), self.place.units)
-            if abs(change) < 1e-9:
-                return "would not change the cost"
-            return f"would {'add' if change > 0 else 'save'} {amount} of spending (present value)"
-        if abs(change) < 1e-9:
-            return "would not change the outcome value"
-        amount = money_pounds(abs(change))
-        return f"would {'add' if change > 0 else 'lose'} {amount} of outcome value (present value)"
+            return f"{'add' if change > 0 else 'save'} {self.money(abs(change))} of spending"
+        return f"{'buy' if change > 0 else 'cost'} {money_pounds(abs(change))} of outcome value"
 
     def stream_name(self, code: str) -> str:
         stream = self.model.stream(code)
@@ -104,7 +136,10 @@ class Words:
             return f"the council tax freeze grant to {partner}"
         if stream.kind == SAVINGS:
             return f"the cashable savings received by {partner}"
-        return f"stream {code} ({stream.source}, {partner})"
+        if stream.source == "council tax":
+            frozen = f", frozen at {self.money(stream.amounts[0])}," if self.model.scenario.freeze else ""
+            return f"council tax of {partner} ({code}){frozen}"
+        return f"stream {code} ({stream.source}) of {partner}"
 
     def programme_name(self, code: str) -> str:
         return f"{self.place.programmes[code].name} ({code})"
@@ -112,156 +147,259 @@ class Words:
     def outcome_name(self, code: str) -> str:
         return f"{self.place.outcomes[code].name} ({code})"
 
-    # -- sentences ----------------------------------------------------------------------
+    def shortfall(self, code: str, t: int) -> float:
+        short = self.model.short.get((code, t))
+        return self.solution.value(short) if short is not None else 0.0
 
-    def describe(self, info: ConstraintInfo, price: float, solution: Solution) -> tuple[str, str]:
-        """(what it binds, one sentence of what it means)."""
-        t, year = info.year, self.year(info.year)
-        per, step = self.step()
-        units = self.place.units
-        family = info.family
+    # -- what binds, and what a step of it is worth ------------------------------------
+
+    def subject(self, info: ConstraintInfo) -> str:
+        family, keys = info.family, info.keys
         if family == families.STREAM_LIMIT:
-            subject = self.stream_name(info.keys["stream"])
-            return subject, f"{_capital(subject)} is fully used in {year}: {step} more {self.worth(price, per)}."
+            return self.stream_name(keys["stream"])
         if family == families.RING_FENCE:
-            code = info.keys["stream"]
-            fenced = ", ".join(self.model.stream(code).ring_fenced_to)
-            subject = f"ring-fence of {code} to {fenced}"
-            return subject, (
-                f"The ring-fence keeps {self.stream_name(code)} on {fenced} in {year}: letting {step} of it "
-                f"go to other programmes {self.worth(price, per)}."
-            )
+            return f"the ring-fence of {keys['stream']} to {', '.join(self.model.stream(keys['stream']).ring_fenced_to)}"
         if family == families.PROGRAMME_MIN:
-            code = info.keys["programme"]
-            subject = f"minimum of {self.programme_name(code)}"
-            return subject, (
-                f"{self.programme_name(code)} is held at its minimum of {money_units(info.rhs, units)} in {year}: "
-                f"lowering the minimum by {step} {self.worth(-price, per)}."
-            )
+            return f"the minimum of {self.programme_name(keys['programme'])}"
         if family == families.PROGRAMME_MAX:
-            code = info.keys["programme"]
-            subject = f"maximum of {self.programme_name(code)}"
-            return subject, (
-                f"{self.programme_name(code)} is at its maximum of {money_units(info.rhs, units)} in {year}: "
-                f"raising the maximum by {step} {self.worth(price, per)}."
-            )
+            return f"the maximum of {self.programme_name(keys['programme'])}"
+        if family == families.POOL_MIN:
+            return f"the minimum pool share of {self.place.partners[keys['partner']].name}"
+        if family == families.POOL_MAX:
+            return f"the maximum pool share of {self.place.partners[keys['partner']].name}"
+        if family == families.EFFECT_CAPACITY:
+            return f"the effect of {self.programme_name(keys['programme'])} on {self.outcome_name(keys['outcome'])}"
+        return f"the target for {self.outcome_name(keys['outcome'])}"
+
+    def state(self, info: ConstraintInfo, when: str) -> str:
+        """What is true of the thing bound: 'X is fully used in every year'."""
+        family, keys = info.family, info.keys
+        if family == families.STREAM_LIMIT:
+            verb = "are" if self.model.stream(keys["stream"]).kind == SAVINGS else "is"
+            return f"{_capital(self.subject(info))} {verb} fully used {when}"
+        if family == families.RING_FENCE:
+            stream = self.model.stream(keys["stream"])
+            return f"The ring-fence keeps {self.stream_name(stream.code)} on {', '.join(stream.ring_fenced_to)} {when}"
+        if family == families.PROGRAMME_MIN:
+            return f"{self.programme_name(keys['programme'])} is held at its minimum of {self.money(info.rhs)} {when}"
+        if family == families.PROGRAMME_MAX:
+            return f"{self.programme_name(keys['programme'])} is at its maximum of {self.money(info.rhs)} {when}"
         if family in (families.POOL_MIN, families.POOL_MAX):
-            code = info.keys["partner"]
-            partner = self.place.partners[code]
+            partner = self.place.partners[keys["partner"]]
             low = family == families.POOL_MIN
             share = partner.pool_min if low else partner.pool_max
-            subject = f"pool {'minimum' if low else 'maximum'} share of {partner.name}"
-            if low:
-                return subject, (
-                    f"{partner.name} puts only its minimum pool share ({share:.0%}, {money_units(info.rhs, units)}) "
-                    f"into pooled programmes in {year}: a minimum {step} lower {self.worth(-price, per)}."
-                )
-            return subject, (
-                f"{partner.name} puts its maximum pool share ({share:.0%}, {money_units(info.rhs, units)}) into "
-                f"pooled programmes in {year}: allowing {step} more into the pool {self.worth(price, per)}."
-            )
+            which = "only its minimum" if low else "its maximum"
+            return f"{partner.name} puts {which} share ({share:.0%} of its poolable funding) into pooled programmes {when}"
         if family == families.EFFECT_CAPACITY:
-            programme, outcome = info.keys["programme"], info.keys["outcome"]
-            subject = f"effect of {self.programme_name(programme)} on {self.outcome_name(outcome)}"
-            return subject, (
-                f"All of {self.programme_name(programme)}'s spend in {year} counts towards "
-                f"{self.outcome_name(outcome)}; at the margin {step} of it is worth "
-                f"{money_pounds(abs(price * per)) if not self.least_cost else money_units(abs(price * per), units)} "
-                f"{'of outcome value' if not self.least_cost else 'of spending'} (present value)."
-            )
-        if family == families.TARGET:
-            code = info.keys["outcome"]
-            outcome = self.place.outcomes[code]
-            subject = f"target for {self.outcome_name(code)}"
-            short_var = self.model.short.get((code, t))
-            shortfall = solution.value(short_var) if short_var is not None else 0.0
-            target = quantity(info.rhs)
-            if shortfall > BINDING_TOLERANCE * max(1.0, info.rhs):
-                return subject, (
-                    f"{self.outcome_name(code)} misses its {year} target of {target} by "
-                    f"{quantity(shortfall)}: each unit short costs {money_pounds(outcome.penalty * self.place.discount(t))} "
-                    "(the shortfall penalty, present value)."
-                )
-            if self.least_cost:
-                return subject, (
-                    f"{self.outcome_name(code)} meets its {year} target of {target} exactly: one more "
-                    f"unit of target {self.worth(price)}."
-                )
-            return subject, (
-                f"{self.outcome_name(code)} meets its {year} target of {target} exactly: one more unit "
-                f"of target {self.worth(price)}."
-            )
-        return family, f"{family} binds in {year}."
+            return f"All of {self.programme_name(keys['programme'])}'s spend counts towards {self.outcome_name(keys['outcome'])} {when}"
+        return f"{self.outcome_name(keys['outcome'])} meets its target exactly {when}"
+
+    def step_phrase(self, info: ConstraintInfo, t: int | None = None) -> tuple[str, float]:
+        """('£1,000 more in 2013/14', sign) for the change quoted (no year when t is None);
+        the sign turns the shadow price (per unit of right-hand side) into the change the
+        phrase describes."""
+        suffix = f" in {self.year(t)}" if t else ""
+        family = info.family
+        if family == families.STREAM_LIMIT:
+            return f"{self.step} more{suffix}", 1.0
+        if family == families.RING_FENCE:
+            return f"releasing {self.step} of it{suffix}", 1.0
+        if family == families.PROGRAMME_MIN:
+            return f"a minimum {self.step} lower{suffix}", -1.0
+        if family == families.PROGRAMME_MAX:
+            return f"{self.step} more room{suffix}", 1.0
+        if family == families.POOL_MIN:
+            return f"a minimum {self.step} lower{suffix}", -1.0
+        if family == families.POOL_MAX:
+            return f"allowing {self.step} more into the pool{suffix}", 1.0
+        if family == families.EFFECT_CAPACITY:
+            return f"each {self.step} of it{suffix}", 1.0
+        return f"one more unit of target{suffix}", 1.0
+
+    def change(self, info: ConstraintInfo, price: float) -> float:
+        """The objective's change for the step quoted (money targets are per unit)."""
+        _, sign = self.step_phrase(info)
+        scale = 1.0 if info.family == families.TARGET else self.per
+        return sign * price * scale
+
+    # -- sentences ---------------------------------------------------------------------
+
+    def sentence(self, info: ConstraintInfo, price: float) -> str:
+        """One year of one constraint: 'X is fully used in 2013/14: £1,000 more in 2013/14 would buy £420 of outcome value.'"""
+        t = info.year
+        if info.family == families.TARGET:
+            missed = self._missed(info.keys["outcome"], [t])
+            if missed:
+                return missed
+        when = f"in {self.year(t)}"
+        phrase, _ = self.step_phrase(info)
+        return f"{self.state(info, when)}: {phrase} would {self.value(self.change(info, price))} (present value)."
+
+    def statement(self, items: list[Binding]) -> str:
+        """The constraint over all the years it binds, quoting its most valuable year."""
+        items = sorted(items, key=lambda item: item.info.year)
+        info = items[0].info
+        when = self.years([item.info.year for item in items])
+        if info.family == families.TARGET:
+            missed = self._missed(info.keys["outcome"], [item.info.year for item in items])
+            if missed:
+                return missed
+        best = max(items, key=lambda item: (abs(item.shadow_price), -item.info.year))
+        change = self.change(best.info, best.shadow_price)
+        if abs(change) < NEGLIGIBLE:
+            return f"{self.state(info, when)}: a step of it would change nothing, because the next best use of the money is as good."
+        phrase, _ = self.step_phrase(best.info, best.info.year if len(items) > 1 else None)
+        return f"{self.state(info, when)}: {phrase} would {self.value(change)} (present value)."
+
+    def _missed(self, code: str, ts: list[int]) -> str:
+        """'X misses its target in 2012/13 and 2013/14, by up to 23.2: each unit short costs £44,523.'"""
+        short = [(t, self.shortfall(code, t)) for t in ts]
+        short = [(t, amount) for t, amount in short if amount > BINDING_TOLERANCE * max(1.0, amount)]
+        if not short:
+            return ""
+        outcome = self.place.outcomes[code]
+        worst = max(amount for _, amount in short)
+        return (
+            f"{self.outcome_name(code)} misses its target {self.years([t for t, _ in short])}, by up to "
+            f"{quantity(worst)}: each unit short costs the penalty of {money_pounds(outcome.penalty)} "
+            "(before discounting)."
+        )
 
 
-def cell_notes(model: Model, binding: list[Binding]) -> dict[str, str]:
-    """Comment text for each input cell whose constraints bind, grouped over the years."""
-    words = Words(model)
-    per, step = words.step()
-    groups: dict[tuple[str, str, tuple], list[Binding]] = defaultdict(list)
+def statements(model: Model, solution: Solution, binding: list[Binding]) -> list[Statement]:
+    """The binding constraints grouped by what they bind, most valuable first.
+
+    Effect capacities are left out: they bind whenever a programme spends, and their
+    value shows in the programmes' positions.
+    """
+    words = Words(model, solution)
+    groups: dict[tuple, Statement] = {}
     for item in binding:
         if item.family == families.EFFECT_CAPACITY:
-            continue  # structural: it binds whenever the programme spends
-        for cell in item.info.cells:
-            groups[(cell, item.family, tuple(item.info.keys.items()))].append(item)
+            continue
+        key = (item.family, tuple(item.info.keys.items()))
+        if key not in groups:
+            groups[key] = Statement(item.family, item.subject, item.info.cells)
+        groups[key].items.append(item)
+    found = list(groups.values())
+    for statement in found:
+        statement.sentence = words.statement(statement.items)
+    return sorted(found, key=lambda statement: -statement.worth)
+
+
+def cell_notes(model: Model, solution: Solution, grouped: list[Statement]) -> dict[str, str]:
+    """Comment text for each input cell whose constraints bind, over the years.
+
+    A cell can set several constraints (a council-tax Base sets its stream and the
+    freeze grant): each gets its own line. Where the value differs by year, the
+    years are listed too.
+    """
+    words = Words(model, solution)
     notes: dict[str, list[str]] = defaultdict(list)
-    years = model.place.year_labels
-    for (cell, family, keys), items in groups.items():
-        items.sort(key=lambda item: item.info.year)
-        when = _years_phrase([item.info.year for item in items], years)
-        lead = {
-            families.STREAM_LIMIT: "Fully used",
-            families.RING_FENCE: "The ring-fence binds",
-            families.PROGRAMME_MIN: "Held at this minimum",
-            families.PROGRAMME_MAX: "Spending reaches this maximum",
-            families.POOL_MIN: "Pool contribution held at this minimum share",
-            families.POOL_MAX: "Pool contribution reaches this maximum share",
-            families.TARGET: "This target binds",
-        }.get(family, f"{_capital(family)} binds")
-        if family == families.STREAM_LIMIT:
-            stream = model.stream(dict(keys)["stream"])
-            if stream.kind != "workbook":
-                lead = f"{_capital(words.stream_name(stream.code))}, which this cell helps set, is fully used"
-        sign = -1.0 if family in (families.PROGRAMME_MIN, families.POOL_MIN) else 1.0
-        if family == families.TARGET:
-            change = "One more unit of target"
-            changes = [(item.info.year, item.shadow_price) for item in items]
-        else:
-            change = {
-                families.PROGRAMME_MIN: f"A minimum {step} lower",
-                families.POOL_MIN: f"A minimum share {step} lower",
-                families.RING_FENCE: f"Releasing {step} from the ring-fence",
-            }.get(family, f"{step} more")
-            changes = [(item.info.year, sign * item.shadow_price * per) for item in items]
-        detail = _changes_phrase(change, changes, words)
-        notes[cell].append(f"{lead} {when}. {detail}")
+    for statement in grouped:
+        text = statement.sentence
+        changes = [(item.info.year, words.change(item.info, item.shadow_price)) for item in statement.items]
+        distinct = {round(change, 2) for _, change in changes}
+        if len(changes) > 1 and len(distinct) > 1 and statement.family != families.TARGET:
+            label, _ = words.step_phrase(statement.items[0].info)
+            listed = "; ".join(f"{words.year(t)} {words.value(change)}" for t, change in sorted(changes))
+            text += f" By year, {label} would: {listed}."
+        for cell in statement.cells:
+            notes[cell].append(text)
     return {cell: "\n".join(texts) for cell, texts in notes.items()}
 
 
-def _changes_phrase(change: str, changes: list[tuple[int, float]], words: Words) -> str:
-    """'£1,000 more would add £135 of outcome value in 2014/15, and nothing in other years
-    (present value).' Changes are in the objective's unit, signed as the objective moves."""
-    moving = [(t, value) for t, value in changes if abs(value) >= 0.005]
-    if not moving:
-        what = "the cost" if words.least_cost else "the outcome value"
-        return f"{change} would not change {what}: the next best use of the money is no better."
-    parts = []
-    for t, value in moving:
-        if words.least_cost:
-            amount = money_units(abs(value), words.place.units)
-            verb = "add" if value > 0 else "save"
-            parts.append(f"{verb} {amount} of spending in {words.year(t)}")
-        else:
-            verb = "add" if value > 0 else "lose"
-            parts.append(f"{verb} {money_pounds(abs(value))} of outcome value in {words.year(t)}")
-    rest = ", and nothing in the other years" if len(moving) < len(changes) else ""
-    return f"{change} would {'; '.join(parts)}{rest} (present value)."
+# -- programmes at their limits, and unfunded ---------------------------------------------
 
 
-def _years_phrase(ts: list[int], labels: list[str]) -> str:
-    if len(ts) == len(labels):
-        return "in every year"
-    return "in " + ", ".join(labels[t - 1] for t in ts)
+@dataclass
+class ProgrammePosition:
+    programme: str
+    year: int
+    position: str  # "at its minimum", "at its maximum" or "not funded"
+    spend: float
+    limit: float | None
+    own_value: float | None  # the objective's change for a step more spent on it
+    other_use: float | None  # the same for the money's best other use
+    sentence: str
+
+
+def programme_positions(model: Model, solution: Solution, binding: list[Binding]) -> list[ProgrammePosition]:
+    """Why each programme that sits at its Min or Max, or gets nothing, sits there.
+
+    The marginal value of a programme's money is the sum of the shadow prices of its
+    effect capacities (one more unit of spend lets each outcome's effect grow by one
+    unit). At a binding Min or Max, the limit's shadow price is that value less the
+    value of the money in its best other use, so the other use is the difference.
+    For a programme that gets nothing, the reduced costs of its cheapest route (the
+    stream's money into it and the first segment of each of its effects) give what a
+    step of money into it would gain or lose against where the money goes now.
+    """
+    words = Words(model, solution)
+    place = model.place
+    capacity: dict[tuple[str, int], float] = defaultdict(float)
+    limits: dict[tuple[str, int], Binding] = {}
+    for item in binding:
+        keys, t = item.info.keys, item.info.year
+        if item.family == families.EFFECT_CAPACITY:
+            capacity[(keys["programme"], t)] += item.shadow_price
+        elif item.family in (families.PROGRAMME_MIN, families.PROGRAMME_MAX):
+            limits[(keys["programme"], t)] = item
+    # Effect capacities with slack have zero shadow price: the sum over binding ones is the value.
+    found = []
+    for programme in place.programmes.values():
+        effects = [outcome for (p, outcome) in place.effects if p == programme.code]
+        for t in model.years:
+            spend = sum(solution.value(variable) for variable, _ in model.spend.get((programme.code, t), []))
+            own = capacity[(programme.code, t)] * words.per
+            limit = limits.get((programme.code, t))
+            if limit is not None:
+                at_min = limit.family == families.PROGRAMME_MIN
+                price = words.change(limit.info, limit.shadow_price)  # a step of the limit, as phrased
+                other = own + price if at_min else own - price
+                position = "at its minimum" if at_min else "at its maximum"
+                if at_min:
+                    why = (
+                        f"its last {words.step} would {words.value(own)}, while the same money elsewhere would "
+                        f"{words.value(other)}: the minimum costs {_plain_value(words, price)} per {words.step}"
+                        if abs(price) >= NEGLIGIBLE
+                        else "the money would do no better elsewhere"
+                    )
+                else:
+                    why = (
+                        f"its next {words.step} would {words.value(own)}, against {_plain_value(words, other)} "
+                        f"for the money's best other use: more room would gain {_plain_value(words, price)} per {words.step}"
+                        if abs(price) >= NEGLIGIBLE
+                        else "more room would gain nothing"
+                    )
+                sentence = (
+                    f"{words.programme_name(programme.code)} is {position} of {words.money(limit.info.rhs)} in "
+                    f"{words.year(t)}: {why} (present value)."
+                )
+                found.append(ProgrammePosition(programme.code, t, position, spend, limit.info.rhs, own, other, sentence))
+            elif spend <= BINDING_TOLERANCE and effects:
+                routes = [
+                    solution.reduced_costs.get(variable.name, 0.0)
+                    for (_, p, year), variable in model.x.items()
+                    if p == programme.code and year == t
+                ]
+                if not routes:
+                    continue
+                first = sum(
+                    solution.reduced_costs.get(model.y[(programme.code, outcome, 1, t)].name, 0.0) for outcome in effects
+                )
+                net = (max(routes) + first) * words.per
+                sentence = (
+                    f"{words.programme_name(programme.code)} gets nothing in {words.year(t)}: a first {words.step} "
+                    f"for it would {words.value(net) if abs(net) >= NEGLIGIBLE else 'change nothing'} against where "
+                    "the money goes now (present value)."
+                )
+                found.append(ProgrammePosition(programme.code, t, "not funded", 0.0, None, None, net, sentence))
+    return found
+
+
+def _plain_value(words: Words, amount: float) -> str:
+    return words.money(abs(amount)) if words.least_cost else money_pounds(abs(amount))
 
 
 def _capital(text: str) -> str:

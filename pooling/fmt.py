@@ -18,13 +18,17 @@ def _trim(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
+def _whole(value: float) -> bool:
+    return abs(value - round(value)) < 0.005
+
+
 def money_pounds(value: float) -> str:
-    """An amount in £: £420, £12,345, £1.23m."""
+    """An amount in £: £15, £2.50, £420, £12,345, £1.23m."""
     sign = "-" if value < 0 else ""
     value = abs(value)
     if value >= 1_000_000:
         return f"{sign}£{_trim(value / 1_000_000, 2)}m"
-    if value >= 100:
+    if value >= 100 or _whole(value):
         return f"{sign}£{_trim(value, 0)}"
     return f"{sign}£{_trim(value, 2)}"
 
@@ -35,7 +39,7 @@ def money_units(value: float, units: str) -> str:
     sign = "-" if value < 0 else ""
     value = abs(value)
     if units == "£000":
-        return f"{sign}£{_trim(value, 0 if value >= 100 else 1 if value >= 1 else 3)}k"
+        return f"{sign}£{_trim(value, 0 if value >= 100 or _whole(value) else 1 if value >= 1 else 3)}k"
     if units == "£m":
         return f"{sign}£{_trim(value, 1 if value >= 10 else 2)}m"
     return sign + money_pounds(value)
@@ -50,10 +54,10 @@ def money_short(value: float, units: str) -> str:
 
 
 def quantity(value: float) -> str:
-    """Outcome units: 1,234 or 12.3."""
-    if abs(value - round(value)) < 0.05:
+    """Outcome units: 1,234, 12.3 or 0.34."""
+    if abs(value - round(value)) < 0.005 or abs(value) >= 100:
         return _trim(round(value), 0)
-    return _trim(value, 1)
+    return _trim(value, 1 if abs(value) >= 10 else 2)
 
 
 def number(value: float) -> str:

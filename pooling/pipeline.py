@@ -16,7 +16,7 @@ from pathlib import Path
 import pulp
 
 from . import __version__
-from .explain import Binding, binding_constraints, cell_notes
+from .explain import Binding, ProgrammePosition, Statement, binding_constraints, cell_notes, programme_positions, statements
 from .fmt import money_pounds, money_short
 from .model import EFFECT_CAPACITY, Model, build
 from .package import Package
@@ -57,6 +57,8 @@ class Result:
     model: Model
     solution: Solution
     binding: list[Binding]
+    statements: list[Statement]  # the binding constraints grouped by what they bind, most valuable first
+    positions: list[ProgrammePosition]  # programmes at a limit or unfunded, and why
     tables: Tables | None
     notes: dict[str, str]  # input cell -> comment text
     started: dt.datetime
@@ -120,16 +122,9 @@ class Result:
         frame = self.tables.allocation.iloc[:-1].sort_values("Total", ascending=False).head(count)
         return [(row.Programme, row.Name, float(row.Total)) for row in frame.itertuples()]
 
-    def top_binding(self, count: int = 8) -> list[Binding]:
-        """The binding constraints worth most at the margin, one per thing bound."""
-        best: dict[str, Binding] = {}
-        for item in self.binding:
-            if item.family == EFFECT_CAPACITY:
-                continue
-            key = item.subject
-            if key not in best or abs(item.shadow_price) > abs(best[key].shadow_price):
-                best[key] = item
-        return sorted(best.values(), key=lambda item: -abs(item.shadow_price))[:count]
+    def top_statements(self, count: int = 8) -> list[Statement]:
+        """What binds, worth most at the margin first, one per thing bound."""
+        return self.statements[:count]
 
     def missed_targets(self) -> list[tuple[str, str, float]]:
         if self.tables is None:
@@ -248,14 +243,15 @@ class Result:
             ],
             "binding_constraints": [
                 {
-                    "family": item.family,
-                    "binds": item.subject,
-                    "year": self.place.year_labels[item.info.year - 1],
-                    "shadow_price": item.shadow_price,
-                    "cells": list(item.info.cells),
-                    "meaning": item.sentence,
+                    "family": statement.family,
+                    "binds": statement.subject,
+                    "cells": list(statement.cells),
+                    "meaning": statement.sentence,
+                    "shadow_prices": {
+                        self.place.year_labels[item.info.year - 1]: item.shadow_price for item in statement.items
+                    },
                 }
-                for item in self.top_binding(len(self.binding))
+                for statement in self.statements
             ],
             "missed_targets": [{"outcome": o, "year": y, "shortfall": s} for o, y, s in self.missed_targets()],
             "output": str(self.output) if self.output else None,
@@ -299,12 +295,14 @@ def solve_scenario(scenario: Scenario, place: Place, package: Package, solver: s
     clock = time.perf_counter()
     if solution.status == OPTIMAL:
         binding = binding_constraints(model, solution)
-        tables = build_tables(model, solution, binding)
-        notes = cell_notes(model, binding)
+        grouped = statements(model, solution, binding)
+        positions = programme_positions(model, solution, binding)
+        tables = build_tables(model, solution, binding, positions)
+        notes = cell_notes(model, solution, grouped)
     else:
-        binding, tables, notes = [], None, {}
+        binding, grouped, positions, tables, notes = [], [], [], None, {}
     timings["explain"] = time.perf_counter() - clock
-    return Result(place, package, scenario, model, solution, binding, tables, notes, started, timings)
+    return Result(place, package, scenario, model, solution, binding, grouped, positions, tables, notes, started, timings)
 
 
 def run(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .explain import Binding
+from .explain import Binding, ProgrammePosition
 from .funding import SAVINGS
 from .model import Model
 from .solve import Solution
@@ -27,6 +27,7 @@ class Tables:
     pool: pd.DataFrame  # partner × year: funding, contribution, min, max, savings
     outcomes: pd.DataFrame  # Outcome | Year | Achieved | Target | Shortfall
     constraints: pd.DataFrame  # binding constraints
+    positions: pd.DataFrame  # programmes at a limit or unfunded, and why
     streams: pd.DataFrame = field(default_factory=pd.DataFrame)  # stream × year: available, used
 
 
@@ -56,7 +57,7 @@ def available(model: Model, solution: Solution, stream, t: int) -> float:
     return stream.amounts[t - 1]
 
 
-def build_tables(model: Model, solution: Solution, binding: list[Binding]) -> Tables:
+def build_tables(model: Model, solution: Solution, binding: list[Binding], positions: list[ProgrammePosition]) -> Tables:
     place = model.place
     years = place.year_labels
     flows = []
@@ -219,4 +220,23 @@ def build_tables(model: Model, solution: Solution, binding: list[Binding]) -> Ta
                 }
             )
     streams_frame = pd.DataFrame(streams, columns=["Stream", "Partner", "Year", "Available", "Used", "How set"])
-    return Tables(allocation_frame, flows_frame, pool_frame, outcomes_frame, constraints_frame, streams_frame)
+    step = "£1m" if place.units == "£m" else "£1,000"
+    unit = f"{model.objective_unit} per {step}"
+    positions_frame = pd.DataFrame(
+        [
+            {
+                "Programme": position.programme,
+                "Name": place.programmes[position.programme].name,
+                "Year": years[position.year - 1],
+                "Position": position.position,
+                "Spend": position.spend,
+                "Limit": position.limit,
+                f"Its money is worth ({unit})": position.own_value,
+                f"Best other use ({unit})": position.other_use,
+                "Why": position.sentence,
+            }
+            for position in positions
+        ],
+        columns=["Programme", "Name", "Year", "Position", "Spend", "Limit", f"Its money is worth ({unit})", f"Best other use ({unit})", "Why"],
+    )
+    return Tables(allocation_frame, flows_frame, pool_frame, outcomes_frame, constraints_frame, positions_frame, streams_frame)

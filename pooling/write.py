@@ -145,6 +145,16 @@ def results_workbook(result) -> openpyxl.Workbook:
         )
         finish_sheet(sheet)
 
+        sheet = book.create_sheet("Programme limits")
+        frame = tables.positions
+        write_table(
+            sheet,
+            frame,
+            {"Spend": money, "Limit": money, frame.columns[6]: fmt.EXCEL_MONEY, frame.columns[7]: fmt.EXCEL_MONEY},
+            widths={"Why": 120, "Name": 40},
+        )
+        finish_sheet(sheet)
+
         sheet = book.create_sheet("Funding used")
         write_table(sheet, tables.streams, {"Available": money, "Used": money})
         finish_sheet(sheet)
@@ -193,9 +203,9 @@ def _summary_sheet(sheet, result) -> None:
     if result.tables is not None and len(result.binding):
         row += 2
         put(sheet.cell(row, 1), "What binds (see the Constraints sheet for all)", font=TITLE_FONT)
-        for item in result.top_binding(8):
+        for statement in result.top_statements(8):
             row += 1
-            _paragraph(sheet, row, item.sentence)
+            _paragraph(sheet, row, statement.sentence)
     finish_sheet(sheet)
 
 

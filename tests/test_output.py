@@ -129,7 +129,7 @@ def test_binding_input_cells_carry_comments_in_words(written):
         if cell.comment is not None and "pooling:\n" in cell.comment.text
     }
     assert set(ours) == set(result.notes)
-    assert any("Fully used" in text and "£1,000 more" in text for text in ours.values())
+    assert any("is fully used" in text and "£1,000 more" in text for text in ours.values())
     # The template's guidance comments on the headers are still there.
     assert "Base-year amount" in book["Funding"]["D1"].comment.text
 

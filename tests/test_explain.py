@@ -1,0 +1,116 @@
+"""The words of the explanation, pinned on a small model worked out by hand."""
+
+import pytest
+
+from pooling.explain import statements
+
+from .helpers import place_sheets, solve
+
+# One council, A: council tax 100 (frozen: freeze grant 2.5% = 2.5) and a grant G of 50,
+# £152.5k in all. P1 buys 20 units per £1m but may take at most 60; P2 buys 5 per £1m.
+# Outcome O is worth £1,000 a unit, with a target of 2 and a penalty of £2,000 a unit
+# short. P1 gets 60 (1.2 units), P2 the other 92.5 (0.4625 units): 1.6625 units, short
+# by 0.3375. Objective 1,662.5 − 2,000 × 0.3375 = £987.50.
+# One more £1,000 goes to P2: 0.005 units, each worth £1,000 and £2,000 less penalty:
+# £15. £1,000 more room in P1 moves £1,000 from P2 to P1: 0.015 units × £3,000 = £45.
+# P1's own £1,000 is worth 0.02 × £3,000 = £60; the best other use, P2, £15.
+SHEETS = place_sheets(
+    partners=[("A", "council", None, None)],
+    funding=[("CT", "A", "council tax", 100, None, None), ("G", "A", "grant", 50, None, None)],
+    programmes=[("P1", "A", "no", 0, None, 60), ("P2", "A", "no", 0, 40, None)],
+    outcomes=[("O", 1000, 2, 2000)],
+    effects=[("P1", "O", 20, None), ("P2", "O", 5, None)],
+)
+
+
+@pytest.fixture(scope="module", params=["cbc", "highs"])
+def result(tmp_path_factory, request):
+    return solve(tmp_path_factory.mktemp("explain"), SHEETS, solver=request.param)
+
+
+def test_objective(result):
+    assert result.objective == pytest.approx(987.5)
+
+
+def test_sentences_of_the_binding_constraints(result):
+    sentences = {statement.subject: statement.sentence for statement in result.statements}
+    assert sentences == {
+        "council tax of Partner A (CT), frozen at £100k,": (
+            "Council tax of Partner A (CT), frozen at £100k, is fully used in 2011/12: "
+            "£1,000 more would buy £15 of outcome value (present value)."
+        ),
+        "stream G (grant) of Partner A": (
+            "Stream G (grant) of Partner A is fully used in 2011/12: £1,000 more would buy £15 of outcome value (present value)."
+        ),
+        "the council tax freeze grant to Partner A": (
+            "The council tax freeze grant to Partner A is fully used in 2011/12: "
+            "£1,000 more would buy £15 of outcome value (present value)."
+        ),
+        "the maximum of Programme P1 (P1)": (
+            "Programme P1 (P1) is at its maximum of £60k in 2011/12: "
+            "£1,000 more room would buy £45 of outcome value (present value)."
+        ),
+        "the target for Outcome O (O)": (
+            "Outcome O (O) misses its target in 2011/12, by up to 0.34: "
+            "each unit short costs the penalty of £2,000 (before discounting)."
+        ),
+    }
+    # Most valuable first: the penalty (£2,000 a unit), then P1's maximum (£45).
+    assert [s.subject for s in result.statements[:2]] == ["the target for Outcome O (O)", "the maximum of Programme P1 (P1)"]
+
+
+def test_why_a_programme_sits_at_its_limit(result):
+    (position,) = result.positions
+    assert position.programme == "P1" and position.position == "at its maximum"
+    assert position.own_value == pytest.approx(60.0)
+    assert position.other_use == pytest.approx(15.0)
+    assert position.sentence == (
+        "Programme P1 (P1) is at its maximum of £60k in 2011/12: its next £1,000 would buy £60 of outcome value, "
+        "against £15 for the money's best other use: more room would gain £45 per £1,000 (present value)."
+    )
+
+
+def test_input_cells_carry_the_statements(result):
+    notes = result.notes
+    assert notes["Programmes!G2"].startswith("Programme P1 (P1) is at its maximum of £60k in 2011/12")
+    # The council tax Base sets both the stream and the freeze grant: two lines.
+    assert notes["Funding!D2"].count("\n") == 1
+    assert "Outcomes!E2" in notes
+
+
+def test_a_programme_that_gets_nothing_says_what_it_would_lose(tmp_path):
+    # P2 buys 5 per £1m against P1's 20, with no limits: P2 gets nothing, and a first
+    # £1,000 for it would lose (20 − 5) / 1000 × £1,000 = £15 of outcome value.
+    sheets = place_sheets(
+        partners=[("A", "council", None, None)],
+        funding=[("G", "A", "grant", 100, None, None)],
+        programmes=[("P1", "A", "no", 0, None, None), ("P2", "A", "no", 0, None, None)],
+        outcomes=[("O", 1000, None, None)],
+        effects=[("P1", "O", 20, None), ("P2", "O", 5, None)],
+    )
+    for solver in ("cbc", "highs"):
+        result = solve(tmp_path, sheets, solver=solver)
+        (position,) = result.positions
+        assert position.sentence == (
+            "Programme P2 (P2) gets nothing in 2011/12: a first £1,000 for it would cost £15 of outcome value "
+            "against where the money goes now (present value)."
+        )
+
+
+def test_statements_group_the_years(tmp_path):
+    # Two years, no discounting, the same grant each year, P capped at 60: the cap binds
+    # in both years and the statement says so once.
+    sheets = place_sheets(
+        partners=[("A", "council", None, None)],
+        funding=[("G", "A", "grant", 100, None, None)],
+        programmes=[("P1", "A", "no", 0, None, 60), ("P2", "A", "no", 0, None, None)],
+        outcomes=[("O", 1000, None, None)],
+        effects=[("P1", "O", 20, None), ("P2", "O", 5, None)],
+        years=2,
+    )
+    result = solve(tmp_path, sheets)
+    found = [s for s in statements(result.model, result.solution, result.binding) if s.family == "programme maximum"]
+    assert [s.sentence for s in found] == [
+        "Programme P1 (P1) is at its maximum of £60k in every year: "
+        "£1,000 more room in 2011/12 would buy £15 of outcome value (present value)."
+    ]
