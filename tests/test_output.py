@@ -26,16 +26,7 @@ def test_contract_sheets_are_present_after_the_input_sheets(written):
     _, out = written
     names = openpyxl.load_workbook(out, read_only=True).sheetnames
     assert names[: len(INPUT_SHEETS)] == INPUT_SHEETS
-    assert names[len(INPUT_SHEETS) :] == [
-        "Summary",
-        "Allocation",
-        "Flows",
-        "Pool",
-        "Outcomes achieved",
-        "Constraints",
-        "Funding used",
-        "Audit",
-    ]
+    assert names[len(INPUT_SHEETS) :] == ["Summary", "Allocation", "Flows", "Pool", "Outcomes achieved", "Constraints", "Programme limits", "Funding used", "Audit"]
     assert set(RESULT_SHEETS) <= set(names)
 
 
