@@ -157,8 +157,11 @@ def _print_summary(result) -> None:
     click.echo(f"{place.name}: {result.scenario.name}")
     click.echo(f"Status:     {result.status} ({result.solution.solver_version}, {result.solution.seconds:.2f} s)")
     if not result.optimal:
-        for sentence in result.headline():
-            click.echo(sentence)
+        click.echo(result.headline()[0])
+        if result.diagnosis is not None and result.diagnosis.relaxations:
+            click.echo("The smallest relaxation that would make it feasible:")
+            for line in result.diagnosis.lines():
+                click.echo(f"  - {line}")
         click.echo(f"Wrote {result.output}")
         return
     if result.objective_unit == "£":

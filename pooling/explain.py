@@ -158,7 +158,9 @@ class Words:
         if family == families.STREAM_LIMIT:
             return self.stream_name(keys["stream"])
         if family == families.RING_FENCE:
-            return f"the ring-fence of {keys['stream']} to {', '.join(self.model.stream(keys['stream']).ring_fenced_to)}"
+            return (
+                f"the ring-fence of {keys['stream']} to {', '.join(self.model.stream(keys['stream']).ring_fenced_to)}"
+            )
         if family == families.PROGRAMME_MIN:
             return f"the minimum of {self.programme_name(keys['programme'])}"
         if family == families.PROGRAMME_MAX:
@@ -189,7 +191,9 @@ class Words:
             low = family == families.POOL_MIN
             share = partner.pool_min if low else partner.pool_max
             which = "only its minimum" if low else "its maximum"
-            return f"{partner.name} puts {which} share ({share:.0%} of its poolable funding) into pooled programmes {when}"
+            return (
+                f"{partner.name} puts {which} share ({share:.0%} of its poolable funding) into pooled programmes {when}"
+            )
         if family == families.EFFECT_CAPACITY:
             return f"All of {self.programme_name(keys['programme'])}'s spend counts towards {self.outcome_name(keys['outcome'])} {when}"
         return f"{self.outcome_name(keys['outcome'])} meets its target exactly {when}"
@@ -376,7 +380,9 @@ def programme_positions(model: Model, solution: Solution, binding: list[Binding]
                     f"{words.programme_name(programme.code)} is {position} of {words.money(limit.info.rhs)} in "
                     f"{words.year(t)}: {why} (present value)."
                 )
-                found.append(ProgrammePosition(programme.code, t, position, spend, limit.info.rhs, own, other, sentence))
+                found.append(
+                    ProgrammePosition(programme.code, t, position, spend, limit.info.rhs, own, other, sentence)
+                )
             elif spend <= BINDING_TOLERANCE and effects:
                 routes = [
                     solution.reduced_costs.get(variable.name, 0.0)
@@ -386,7 +392,8 @@ def programme_positions(model: Model, solution: Solution, binding: list[Binding]
                 if not routes:
                     continue
                 first = sum(
-                    solution.reduced_costs.get(model.y[(programme.code, outcome, 1, t)].name, 0.0) for outcome in effects
+                    solution.reduced_costs.get(model.y[(programme.code, outcome, 1, t)].name, 0.0)
+                    for outcome in effects
                 )
                 net = (max(routes) + first) * words.per
                 sentence = (

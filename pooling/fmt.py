@@ -57,7 +57,7 @@ def quantity(value: float) -> str:
     """Outcome units: 1,234, 12.3 or 0.34."""
     if abs(value - round(value)) < 0.005 or abs(value) >= 100:
         return _trim(round(value), 0)
-    return _trim(value, 1 if abs(value) >= 10 else 2)
+    return _trim(value, 1 if abs(value) >= 10 else 2).rstrip("0").rstrip(".")
 
 
 def number(value: float) -> str:

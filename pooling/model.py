@@ -75,7 +75,12 @@ class Model:
     )  # (s,t) -> (p, x)
     out: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = field(default_factory=dict)
     registry: dict[str, ConstraintInfo] = field(default_factory=dict)
+    extra: list[pulp.LpVariable] = field(default_factory=list)  # added after the build (diagnosis slacks)
     _names: set[str] = field(default_factory=set, repr=False)
+
+    def variables(self) -> list[pulp.LpVariable]:
+        """Every variable, in a fixed order: x, y, short, then any added later."""
+        return [*self.x.values(), *self.y.values(), *self.short.values(), *self.extra]
 
     @property
     def years(self) -> range:

@@ -16,15 +16,24 @@ from pathlib import Path
 import pulp
 
 from . import __version__
-from .explain import Binding, ProgrammePosition, Statement, binding_constraints, cell_notes, programme_positions, statements
+from .diagnose import Diagnosis, diagnose
+from .explain import (
+    Binding,
+    ProgrammePosition,
+    Statement,
+    binding_constraints,
+    cell_notes,
+    programme_positions,
+    statements,
+)
 from .fmt import money_pounds, money_short
-from .model import EFFECT_CAPACITY, Model, build
+from .model import Model, build
 from .package import Package
 from .place import Place
 from .report import Tables, build_tables
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
 from .schema import SHEETS
-from .solve import OPTIMAL, Solution, solve
+from .solve import INFEASIBLE, OPTIMAL, Solution, solve
 from .validate import validate
 from .workbook import read_workbook
 
@@ -67,6 +76,7 @@ class Result:
     scenario_sha256: str = ""
     output: Path | None = None
     messages: list[str] = field(default_factory=list)  # what the user should know about the output
+    diagnosis: Diagnosis | None = None  # why the scenario is infeasible, when it is
 
     # -- headline figures ------------------------------------------------------------------
 
@@ -137,10 +147,16 @@ class Result:
         years = self.place.year_labels
         span = f"{years[0]} to {years[-1]}"
         if not self.optimal:
-            return [
+            sentences = [
                 f"The scenario is {self.status}: the solver ({self.solution.solver_version}) reports "
                 f"'{self.solution.message}'. No allocation is shown."
             ]
+            if self.diagnosis is not None and self.diagnosis.relaxations:
+                sentences.append(
+                    "The smallest relaxation that would make it feasible (see the Diagnosis sheet): "
+                    + " ".join(self.diagnosis.lines())
+                )
+            return sentences
         totals = self.totals()
         units = self.place.units
         sentences = []
@@ -254,6 +270,18 @@ class Result:
                 for statement in self.statements
             ],
             "missed_targets": [{"outcome": o, "year": y, "shortfall": s} for o, y, s in self.missed_targets()],
+            "diagnosis": None
+            if self.diagnosis is None
+            else [
+                {
+                    "cell": relaxation.cell,
+                    "family": relaxation.info.family,
+                    "year": self.place.year_labels[relaxation.info.year - 1],
+                    "relaxation": relaxation.amount,
+                    "meaning": relaxation.sentence,
+                }
+                for relaxation in self.diagnosis.relaxations
+            ],
             "output": str(self.output) if self.output else None,
             "messages": self.messages,
             "warnings": self.place.warnings,
@@ -276,7 +304,9 @@ class Result:
             if wanted != given:
                 self.messages.append(f"The input already has a sheet named {wanted}; the results are in {given}.")
         if report.backup is not None:
-            self.messages.append(f"The workbook that was there was backed up to {report.backup} before it was replaced.")
+            self.messages.append(
+                f"The workbook that was there was backed up to {report.backup} before it was replaced."
+            )
         return report
 
 
@@ -301,8 +331,13 @@ def solve_scenario(scenario: Scenario, place: Place, package: Package, solver: s
         notes = cell_notes(model, solution, grouped)
     else:
         binding, grouped, positions, tables, notes = [], [], [], None, {}
+    diagnosis = diagnose(place, scenario, solver) if solution.status == INFEASIBLE else None
     timings["explain"] = time.perf_counter() - clock
-    return Result(place, package, scenario, model, solution, binding, grouped, positions, tables, notes, started, timings)
+    result = Result(
+        place, package, scenario, model, solution, binding, grouped, positions, tables, notes, started, timings
+    )
+    result.diagnosis = diagnosis
+    return result
 
 
 def run(

@@ -57,7 +57,9 @@ def available(model: Model, solution: Solution, stream, t: int) -> float:
     return stream.amounts[t - 1]
 
 
-def build_tables(model: Model, solution: Solution, binding: list[Binding], positions: list[ProgrammePosition]) -> Tables:
+def build_tables(
+    model: Model, solution: Solution, binding: list[Binding], positions: list[ProgrammePosition]
+) -> Tables:
     place = model.place
     years = place.year_labels
     flows = []
@@ -237,6 +239,18 @@ def build_tables(model: Model, solution: Solution, binding: list[Binding], posit
             }
             for position in positions
         ],
-        columns=["Programme", "Name", "Year", "Position", "Spend", "Limit", f"Its money is worth ({unit})", f"Best other use ({unit})", "Why"],
+        columns=[
+            "Programme",
+            "Name",
+            "Year",
+            "Position",
+            "Spend",
+            "Limit",
+            f"Its money is worth ({unit})",
+            f"Best other use ({unit})",
+            "Why",
+        ],
     )
-    return Tables(allocation_frame, flows_frame, pool_frame, outcomes_frame, constraints_frame, positions_frame, streams_frame)
+    return Tables(
+        allocation_frame, flows_frame, pool_frame, outcomes_frame, constraints_frame, positions_frame, streams_frame
+    )

@@ -189,7 +189,7 @@ def model_arrays(model: Model):
     starts, indices, values) with constraints in registry order.
     """
     problem = model.problem
-    variables = list(model.x.values()) + list(model.y.values()) + list(model.short.values())
+    variables = model.variables()
     position = {variable.name: index for index, variable in enumerate(variables)}
     cost = np.zeros(len(variables))
     for variable, coefficient in problem.objective.items():

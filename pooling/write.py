@@ -159,9 +159,26 @@ def results_workbook(result) -> openpyxl.Workbook:
         write_table(sheet, tables.streams, {"Available": money, "Used": money})
         finish_sheet(sheet)
     else:
+        if result.diagnosis is not None:
+            sheet = book.create_sheet("Diagnosis")
+            rows = [
+                (r.cell, r.info.family, result.place.year_labels[r.info.year - 1], r.amount, r.sentence)
+                for r in result.diagnosis.relaxations
+            ]
+            write_table(
+                sheet,
+                _frame(rows, ["Input cell", "Constraint", "Year", "Relaxation needed", "What has to give"]),
+                {"Relaxation needed": fmt.EXCEL_QUANTITY},
+                widths={"What has to give": 120},
+            )
+            finish_sheet(sheet)
         for name in RESULT_SHEETS[1:-1]:
             sheet = book.create_sheet(name)
-            put(sheet.cell(1, 1), f"No results: the scenario is {result.status}. See the Summary sheet.", font=BOLD)
+            put(
+                sheet.cell(1, 1),
+                f"No results: the scenario is {result.status}. See the Summary and Diagnosis sheets.",
+                font=BOLD,
+            )
 
     sheet = book.create_sheet("Audit")
     write_table(sheet, _frame(result.audit(), ["Item", "Value"]), widths={"Item": 32, "Value": 100})

@@ -56,7 +56,10 @@ def test_sentences_of_the_binding_constraints(result):
         ),
     }
     # Most valuable first: the penalty (£2,000 a unit), then P1's maximum (£45).
-    assert [s.subject for s in result.statements[:2]] == ["the target for Outcome O (O)", "the maximum of Programme P1 (P1)"]
+    assert [s.subject for s in result.statements[:2]] == [
+        "the target for Outcome O (O)",
+        "the maximum of Programme P1 (P1)",
+    ]
 
 
 def test_why_a_programme_sits_at_its_limit(result):
