@@ -16,6 +16,7 @@ See README.md and docs/ for the workbook contract and the model.
 
 __version__ = "0.1.0"
 
+from .compare import Comparison, compare  # noqa: E402
 from .errors import InputError  # noqa: E402
 from .package import PackageError  # noqa: E402
 from .pipeline import Result, load, run, solve_scenario  # noqa: E402
@@ -23,6 +24,8 @@ from .scenario import Scenario, ScenarioError, read_scenario, scenario_from_dict
 from .validate import ValidationError  # noqa: E402
 
 __all__ = [
+    "Comparison",
+    "compare",
     "InputError",
     "PackageError",
     "Result",

@@ -45,6 +45,7 @@ def main() -> None:
     Examples:
       pooling run scenarios/sr2010-pooled.toml -o results.xlsx
       pooling run scenarios/sr2010-pooled.toml --pooling silo --solver highs
+      pooling compare scenarios/sr2010-silo.toml scenarios/sr2010-pooled.toml -o compare.xlsx
       pooling validate spreadsheets/example.xlsx
       pooling template my-place.xlsx
     """
@@ -100,9 +101,18 @@ def _overrides(pooling, ring_fencing, freeze, solver, objective, settings) -> di
     metavar="KEY=VALUE",
     help="Set any scenario key, e.g. --set change.source.grant=-0.10 (repeatable).",
 )
-@click.option("--in-place", is_flag=True, help="Write the results into the input workbook itself, after a verified backup (NAME.bak).")
+@click.option(
+    "--in-place",
+    is_flag=True,
+    help="Write the results into the input workbook itself, after a verified backup (NAME.bak).",
+)
+@click.option(
+    "--dividend/--no-dividend",
+    default=True,
+    help="Also solve with pooling switched (pooled/silo) to state the partnership dividend (default: on).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (full precision) instead of text.")
-def run(scenario, output, pooling, ring_fencing, freeze, solver, objective, settings, in_place, as_json):
+def run(scenario, output, pooling, ring_fencing, freeze, solver, objective, settings, dividend, in_place, as_json):
     """Solve SCENARIO and write the annotated workbook.
 
     Reads the scenario file (TOML) and the workbook it names, finds the allocation
@@ -133,7 +143,7 @@ def run(scenario, output, pooling, ring_fencing, freeze, solver, objective, sett
         if output is None and not in_place:
             output = Path.cwd() / f"{scenario.stem}-results{package.kind}"
         _progress(f"Solving with {resolved.solver.upper()} ...")
-        result = solve_scenario(resolved, place, package)
+        result = solve_scenario(resolved, place, package, counterpart=dividend)
         result.workbook_sha256 = sha256(package.path)
         result.scenario_sha256 = sha256(scenario)
     except InputError as error:
@@ -170,6 +180,8 @@ def _print_summary(result) -> None:
         click.echo(f"Objective:  {money_units(result.objective, units)} ({result.objective_words()})")
     totals = result.totals()
     span = f"{years[0]} to {years[-1]}"
+    if result.dividend_sentence():
+        click.echo(f"Dividend:   {result.dividend_sentence()}")
     if result.scenario.pooling == "pooled":
         click.echo(f"Pooled:     {money_short(totals['pooled'], units)} into pooled programmes, {span}")
     else:
@@ -188,6 +200,64 @@ def _print_summary(result) -> None:
     for message in result.messages + place.warnings:
         click.echo(f"Note: {message}")
     click.echo(f"Wrote {result.output}")
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Comparison workbook to write.")
+@click.option("--solver", type=click.Choice(["cbc", "highs"]), help="Override every scenario's solver.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON (full precision).")
+def compare(scenarios, output, solver, as_json):
+    """Solve SCENARIOS and set them side by side, with the price of each lever.
+
+    Shows objective, totals, spending by programme, funding by partner and outcomes
+    for every scenario, with differences from the first. Where two scenarios differ
+    in exactly one lever, the difference of their objectives is that lever's price:
+    the partnership dividend (silo to pooled), the price of the freeze, the price of
+    the ring-fences. Exit status 3 if any scenario is not solved to optimality.
+
+    \b
+    Example:
+      pooling compare scenarios/sr2010-silo.toml scenarios/sr2010-pooled.toml \\
+          scenarios/sr2010-pooled-ringfenced.toml -o comparison.xlsx
+    """
+    from .compare import compare as compare_scenarios
+    from .compare import write_comparison
+    from .write import WriteError
+
+    try:
+        comparison = compare_scenarios(list(scenarios), solver, progress=_progress)
+    except InputError as error:
+        _fail(error, as_json)
+    if output is not None:
+        try:
+            write_comparison(comparison, output)
+        except WriteError as error:
+            click.echo(f"Could not write the comparison: {error}", err=True)
+            sys.exit(EXIT_USAGE)
+    if as_json:
+        click.echo(json.dumps(comparison.to_dict(), indent=2))
+    else:
+        for result in comparison.results:
+            objective = (
+                "—"
+                if result.objective is None
+                else (
+                    money_pounds(result.objective)
+                    if result.objective_unit == "£"
+                    else money_units(result.objective, result.place.units)
+                )
+            )
+            click.echo(f"{result.scenario.name}: {result.status}, objective {objective}")
+        if comparison.prices:
+            click.echo("Lever prices:")
+            for price in comparison.prices:
+                click.echo(f"  - {price.sentence}")
+        else:
+            click.echo("No two scenarios differ in exactly one lever, so no lever is priced.")
+        if output is not None:
+            click.echo(f"Wrote {output}")
+    sys.exit(0 if all(result.optimal for result in comparison.results) else EXIT_NOT_OPTIMAL)
 
 
 @main.command()

@@ -6,6 +6,7 @@ is a thin shell over these functions.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import platform
@@ -77,6 +78,7 @@ class Result:
     output: Path | None = None
     messages: list[str] = field(default_factory=list)  # what the user should know about the output
     diagnosis: Diagnosis | None = None  # why the scenario is infeasible, when it is
+    counterpart: Solution | None = None  # the same scenario with pooling switched, when solved
 
     # -- headline figures ------------------------------------------------------------------
 
@@ -136,6 +138,38 @@ class Result:
         """What binds, worth most at the margin first, one per thing bound."""
         return self.statements[:count]
 
+    def dividend(self) -> float | None:
+        """Pooled minus silo objective (for least cost: silo minus pooled spending), when
+        both were solved to optimality: what pooling is worth in this scenario."""
+        if self.counterpart is None or not self.optimal or not self.counterpart.optimal:
+            return None
+        pooled, silo = (
+            (self.objective, self.counterpart.objective)
+            if self.scenario.pooling == "pooled"
+            else (self.counterpart.objective, self.objective)
+        )
+        return pooled - silo if self.scenario.objective == "outcomes" else silo - pooled
+
+    def dividend_sentence(self) -> str | None:
+        if self.counterpart is None or not self.optimal:
+            return None
+        other = "silo" if self.scenario.pooling == "pooled" else "pooled"
+        if not self.counterpart.optimal:
+            return f"The same scenario {'in silo' if other == 'silo' else 'pooled'} is {self.counterpart.status}."
+        value = self.dividend()
+        units = self.place.units
+        if self.scenario.objective == "outcomes":
+            silo = self.counterpart.objective if other == "silo" else self.objective
+            share = f" ({value / abs(silo):+.1%})" if silo else ""
+            return (
+                f"Pooling is worth {money_pounds(value)}{share} of outcome value (present value) against the same "
+                f"scenario in silo, which reaches {money_pounds(silo)}: the partnership dividend."
+            )
+        return (
+            f"Pooling saves {money_short(value, units)} of spending (present value) against meeting the same "
+            "targets in silo: the partnership dividend."
+        )
+
     def missed_targets(self) -> list[tuple[str, str, float]]:
         if self.tables is None:
             return []
@@ -178,6 +212,9 @@ class Result:
                 f"{money_short(totals['spent'], units)} ({money_short(self.objective, units)} present value), leaving "
                 f"{money_short(totals['unspent'], units)} of the {money_short(totals['available'], units)} available unspent."
             )
+        dividend = self.dividend_sentence()
+        if dividend:
+            sentences.append(dividend)
         missed = self.missed_targets()
         targets = sum(1 for outcome in self.place.outcomes.values() for target in outcome.targets if target is not None)
         if targets:
@@ -205,6 +242,16 @@ class Result:
         for key, value in self.totals().items():
             unit = "£" if key == "outcome value" else self.place.units
             rows.append((f"Total {key} ({unit})", value))
+        if self.counterpart is not None:
+            other = "silo" if self.scenario.pooling == "pooled" else "pooled"
+            rows.append(
+                (
+                    f"Objective value {other}",
+                    self.counterpart.objective if self.counterpart.optimal else self.counterpart.status,
+                )
+            )
+            if self.dividend() is not None:
+                rows.append(("Partnership dividend", self.dividend()))
         if self.tables is not None:
             rows.append(("Binding constraints", len(self.binding)))
         for message in self.messages:
@@ -254,6 +301,14 @@ class Result:
             "units": self.place.units,
             "solver": self.solution.solver_version,
             "totals": self.totals(),
+            "counterpart": None
+            if self.counterpart is None
+            else {
+                "pooling": "silo" if self.scenario.pooling == "pooled" else "pooled",
+                "status": self.counterpart.status,
+                "objective": self.counterpart.objective,
+            },
+            "dividend": self.dividend(),
             "largest_allocations": [
                 {"programme": code, "name": name, "total": total} for code, name, total in self.largest_allocations()
             ],
@@ -310,8 +365,14 @@ class Result:
         return report
 
 
-def solve_scenario(scenario: Scenario, place: Place, package: Package, solver: str | None = None) -> Result:
-    """Build, solve and explain one scenario for a loaded place."""
+def solve_scenario(
+    scenario: Scenario, place: Place, package: Package, solver: str | None = None, counterpart: bool = False
+) -> Result:
+    """Build, solve and explain one scenario for a loaded place.
+
+    With ``counterpart``, the same scenario is also solved with pooling switched
+    (pooled ↔ silo), so the result can state the partnership dividend.
+    """
     started = dt.datetime.now(dt.UTC)
     timings = {}
     clock = time.perf_counter()
@@ -337,6 +398,11 @@ def solve_scenario(scenario: Scenario, place: Place, package: Package, solver: s
         place, package, scenario, model, solution, binding, grouped, positions, tables, notes, started, timings
     )
     result.diagnosis = diagnosis
+    if counterpart:
+        clock = time.perf_counter()
+        other = dataclasses.replace(scenario, pooling="silo" if scenario.pooling == "pooled" else "pooled")
+        result.counterpart = solve(build(place, other), solver)
+        timings["counterpart"] = time.perf_counter() - clock
     return result
 
 
@@ -344,11 +410,13 @@ def run(
     scenario: Path | Scenario,
     output: Path | None = None,
     overrides: dict[str, object] | None = None,
+    counterpart: bool = True,
 ) -> Result:
     """Run one scenario end to end: read the scenario and its workbook, solve, explain,
     and (when ``output`` is given) write the annotated workbook.
 
     ``overrides`` sets scenario keys by dotted name, e.g. ``{"pooling": "silo"}``.
+    ``counterpart`` also solves the scenario with pooling switched, for the dividend.
     A non-optimal status is not an exception: check ``result.optimal``.
     """
     clock = time.perf_counter()
@@ -358,7 +426,7 @@ def run(
         raise ValueError("overrides apply to scenario files; pass a Scenario already resolved")
     place, package = load(scenario.workbook)
     loaded = time.perf_counter() - clock
-    result = solve_scenario(scenario, place, package)
+    result = solve_scenario(scenario, place, package, counterpart=counterpart)
     result.timings = {"load and validate": loaded, **result.timings}
     result.workbook_sha256 = sha256(package.path)
     result.scenario_sha256 = sha256(scenario.path) if scenario.path else ""

@@ -81,6 +81,31 @@ class Scenario:
             rows.append(("overrides", "; ".join(self.overrides)))
         return rows
 
+    def policy(self) -> dict[str, str]:
+        """The levers that shape the model, each in one effective form, for comparing
+        scenarios: the freeze grant matters only under a freeze, growth only without."""
+        ring = self.ring_fencing if isinstance(self.ring_fencing, str) else "kept for " + ", ".join(self.ring_fencing)
+        if self.freeze:
+            grant = ", ".join(f"{kind} {rate:.2%}" for kind, rate in sorted(self.freeze_grant.items()))
+            council_tax = f"frozen (freeze grant: {grant or 'none'})"
+        else:
+            council_tax = f"rising {self.growth:.2%} a year"
+        changes = [f"default {self.change_default:.2%}"]
+        for label, table in (
+            ("source", self.change_source),
+            ("partner", self.change_partner),
+            ("stream", self.change_stream),
+        ):
+            changes += [f"{label} {key} {rate:.2%}" for key, rate in sorted(table.items())]
+        return {
+            "workbook": str(self.workbook),
+            "objective": self.objective,
+            "pooling": self.pooling,
+            "ring-fencing": ring,
+            "council tax": council_tax,
+            "funding changes": "; ".join(changes),
+        }
+
     def stream_kept_ring_fenced(self, code: str, has_ring_fence: bool) -> bool:
         if not has_ring_fence:
             return False

@@ -16,7 +16,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import schema
-from .write import atomic_write, put, workbook_bytes
+from .layout import put
+from .write import atomic_write, workbook_bytes
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

@@ -95,7 +95,9 @@ def _read_values(package: Package, titles: list[str]) -> dict[str, list[tuple[in
             book = openpyxl.load_workbook(buffer, read_only=True, data_only=True, keep_links=False)
         except Exception as exc:  # openpyxl raises many types for damaged packages
             reason = " ".join(str(exc).split())  # one line, whatever openpyxl said
-            raise PackageError(f"{package.path}: the workbook cannot be read ({type(exc).__name__}: {reason})") from None
+            raise PackageError(
+                f"{package.path}: the workbook cannot be read ({type(exc).__name__}: {reason})"
+            ) from None
         try:
             result = {}
             for title in titles:

@@ -19,88 +19,25 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import fmt
+from .board import summary_sheet
 from .graft import GraftReport, graft, planned_edits
+from .layout import BOLD, finish_sheet, put, write_table
 from .package import Package, PackageError
 from .schema import RESULT_SHEETS
-
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-TITLE_FONT = Font(bold=True, size=14)
-BOLD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 class WriteError(Exception):
     """The output could not be written; the target is untouched."""
 
 
-def put(cell, value, number_format: str | None = None, font=None):
-    """Write a value; text always as text, so a name starting '=' never becomes a formula."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-    if number_format:
-        cell.number_format = number_format
-    if font is not None:
-        cell.font = font
-    return cell
-
-
-def write_table(
-    sheet, frame, formats: dict[str, str] | None = None, start_row: int = 1, widths: dict[str, float] | None = None
-) -> int:
-    """A header row and one row per record; returns the last row written."""
-    formats = formats or {}
-    widths = widths or {}
-    columns = list(frame.columns)
-    for index, column in enumerate(columns, start=1):
-        cell = put(sheet.cell(start_row, index), column, font=HEADER_FONT)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    row_number = start_row
-    for row_number, record in enumerate(frame.itertuples(index=False), start=start_row + 1):
-        for index, (column, value) in enumerate(zip(columns, record), start=1):
-            if value is None or (isinstance(value, float) and value != value):
-                continue
-            put(sheet.cell(row_number, index), value.item() if hasattr(value, "item") else value, formats.get(column))
-    for index, column in enumerate(columns, start=1):
-        if column in widths:
-            width = widths[column]
-        else:
-            longest = max([len(str(column))] + [len(_shown(v, formats.get(column))) for v in frame[column].head(500)])
-            width = min(max(10, longest + 2), 60)
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    return row_number
-
-
-def _shown(value, number_format) -> str:
-    if isinstance(value, float) and number_format and number_format != fmt.EXCEL_FULL:
-        return f"{value:,.1f}"
-    return str(value)
-
-
-def finish_sheet(sheet, header_row: int = 1, landscape: bool = True, filter_range: str | None = None) -> None:
-    """Frozen header, filter, A4 landscape fitting the page width, header row repeated."""
-    sheet.freeze_panes = sheet.cell(header_row + 1, 1)
-    if filter_range:
-        sheet.auto_filter.ref = filter_range
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-
-
 def results_workbook(result) -> openpyxl.Workbook:
     """The result sheets, in the contract's order, as a workbook of their own."""
     book = openpyxl.Workbook()
     book.remove(book.active)
-    _summary_sheet(book.create_sheet(RESULT_SHEETS[0]), result)
+    summary_sheet(book.create_sheet(RESULT_SHEETS[0]), result)
     tables = result.tables
     units = result.place.units
     money = fmt.EXCEL_MONEY if units != "£m" else fmt.EXCEL_MONEY_DECIMALS
@@ -202,38 +139,6 @@ def _frame(rows, columns):
     return pd.DataFrame(rows, columns=columns)
 
 
-def _summary_sheet(sheet, result) -> None:
-    rows = result.summary_rows()
-    write_table(sheet, _frame(rows, ["Setting", "Value"]), widths={"Setting": 38, "Value": 100})
-    for row in sheet.iter_rows(min_row=2, max_row=len(rows) + 1):
-        setting, value = row[0].value, row[1]
-        if setting == "Objective value":
-            value.number_format = fmt.EXCEL_FULL
-        elif isinstance(value.value, float):
-            value.number_format = fmt.EXCEL_MONEY
-        value.alignment = Alignment(horizontal="left", wrap_text=True, vertical="top")
-    row = len(rows) + 3
-    put(sheet.cell(row, 1), "In a sentence", font=TITLE_FONT)
-    for sentence in result.headline():
-        row += 1
-        _paragraph(sheet, row, sentence)
-    if result.tables is not None and len(result.binding):
-        row += 2
-        put(sheet.cell(row, 1), "What binds (see the Constraints sheet for all)", font=TITLE_FONT)
-        for statement in result.top_statements(8):
-            row += 1
-            _paragraph(sheet, row, statement.sentence)
-    finish_sheet(sheet)
-
-
-def _paragraph(sheet, row: int, text: str, width: int = 138) -> None:
-    """A sentence across the sheet's two columns, wrapped, its row tall enough to show it."""
-    cell = put(sheet.cell(row, 1), text)
-    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-    cell.alignment = WRAP
-    sheet.row_dimensions[row].height = 15 * (1 + len(text) // width)
-
-
 def workbook_bytes(book: openpyxl.Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
@@ -311,14 +216,14 @@ def make_backup(path: Path) -> Path:
     return backup
 
 
-def is_our_output(path: Path) -> bool:
-    """Was ``path`` written by pooling (it holds every result sheet)? Only such a file may be replaced."""
+def is_our_output(path: Path, sheets: tuple[str, ...] = RESULT_SHEETS) -> bool:
+    """Was ``path`` written by pooling (it holds all of ``sheets``)? Only such a file may be replaced."""
     try:
         package = Package.open(path)
     except PackageError:
         return False
     names = {sheet.name for sheet in package.sheets}
-    return all(name in names for name in RESULT_SHEETS)
+    return all(name in names for name in sheets)
 
 
 def atomic_write(target: Path, data: bytes, mode: int | None = None, verify=None) -> None:

@@ -118,7 +118,10 @@ def test_infeasible_exits_3_and_still_writes_why(tmp_path):
     assert "Status:     infeasible" in result.output
     import openpyxl
 
-    summary = dict(openpyxl.load_workbook(out)["Summary"].iter_rows(min_row=2, max_row=10, values_only=True))
+    summary = {
+        row[0]: row[1]
+        for row in openpyxl.load_workbook(out)["Summary"].iter_rows(min_row=2, max_row=10, values_only=True)
+    }
     assert summary["Status"] == "infeasible"
 
 

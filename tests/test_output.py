@@ -1,6 +1,7 @@
 """The annotated workbook: contract sheets, input kept cell for cell, totals that add up."""
 
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -26,7 +27,17 @@ def test_contract_sheets_are_present_after_the_input_sheets(written):
     _, out = written
     names = openpyxl.load_workbook(out, read_only=True).sheetnames
     assert names[: len(INPUT_SHEETS)] == INPUT_SHEETS
-    assert names[len(INPUT_SHEETS) :] == ["Summary", "Allocation", "Flows", "Pool", "Outcomes achieved", "Constraints", "Programme limits", "Funding used", "Audit"]
+    assert names[len(INPUT_SHEETS) :] == [
+        "Summary",
+        "Allocation",
+        "Flows",
+        "Pool",
+        "Outcomes achieved",
+        "Constraints",
+        "Programme limits",
+        "Funding used",
+        "Audit",
+    ]
     assert set(RESULT_SHEETS) <= set(names)
 
 
@@ -104,7 +115,10 @@ def test_flows_add_up_to_the_allocation(written):
 
 def test_summary_reports_status_and_objective_at_full_precision(written):
     result, out = written
-    summary = dict(openpyxl.load_workbook(out)["Summary"].iter_rows(min_row=2, max_row=20, values_only=True))
+    summary = {
+        row[0]: row[1]
+        for row in openpyxl.load_workbook(out)["Summary"].iter_rows(min_row=2, max_row=20, values_only=True)
+    }
     assert summary["Status"] == "optimal"
     assert summary["Objective value"] == result.objective  # the very float, not a rounding
 
@@ -146,3 +160,65 @@ def test_workbook_documentation_is_generated_from_the_schema():
     from pooling.schema import markdown
 
     assert (ROOT / "docs" / "workbook.md").read_text(encoding="utf-8") == markdown()
+
+
+def _summary_tables(sheet):
+    """The Summary's money tables: {title: (header, body rows, total row)}."""
+    rows = list(sheet.iter_rows(values_only=True))
+    tables = {}
+    for number, row in enumerate(rows):
+        title = row[0]
+        if isinstance(title, str) and title.startswith(("Spending by programme", "Funding used by partner")):
+            header = rows[number + 1]
+            body = []
+            for later in rows[number + 2 :]:
+                if later[0] == "Total":
+                    tables[title] = (header, body, later)
+                    break
+                body.append(later)
+    return tables
+
+
+def test_summary_tables_add_up_exactly_after_rounding(written):
+    result, out = written
+    tables = _summary_tables(openpyxl.load_workbook(out, data_only=True)["Summary"])
+    assert len(tables) == 2
+    years = len(result.place.year_labels)
+    for title, (header, body, total) in tables.items():
+        assert header[1 + years] == "Total"
+        width = 2 + years
+        for row in body:
+            # Figures in £m to one decimal: compare in tenths, as whole numbers.
+            assert round(sum(row[1 : 1 + years]) * 10) == round(row[1 + years] * 10), (title, row)
+        for column in range(1, width):
+            assert round(sum(row[column] for row in body) * 10) == round(total[column] * 10), (title, column)
+    # and each rounded figure is within one unit (£0.1m) of the true one
+    allocation = result.tables.allocation.set_index("Programme")
+    header, body, _ = tables[next(t for t in tables if t.startswith("Spending"))]
+    for row in body:
+        code = row[0].rsplit("(", 1)[1].rstrip(")")
+        for column, year in enumerate(result.place.year_labels, start=1):
+            assert abs(row[column] - allocation.at[code, year] / 1000) <= 0.1 + 1e-9
+
+
+def test_summary_states_the_partnership_dividend(written):
+    result, out = written
+    summary = {row[0]: row[1] for row in openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True) if row[0]}
+    assert summary["Partnership dividend"] == pytest.approx(result.objective - summary["Objective value silo"])
+    assert any(isinstance(key, str) and key.startswith("Pooling is worth") for key in summary)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_the_results_open_and_print_with_their_charts_in_libreoffice(written, tmp_path):
+    import subprocess
+    import sys
+
+    _, out = written
+    sys.path.insert(0, str(ROOT / "spreadsheets"))
+    from render import to_pdf
+
+    pdf = to_pdf(out, tmp_path / "pdf")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        for title in ("Spending by programme (£m)", "Funding by partner (£m)", "Share of the 2014/15 target achieved"):
+            assert title in text

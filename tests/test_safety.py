@@ -75,6 +75,7 @@ def test_in_place_writes_only_after_a_verified_backup(tmp_path):
     assert "already holds the results" in again.output
     assert backup.read_bytes() == original
 
+
 def test_replacing_an_earlier_output_keeps_a_backup_of_it(tmp_path):
     write_sheets(tmp_path / "place.xlsx", small_sheets())
     out = tmp_path / "out.xlsx"
@@ -99,7 +100,9 @@ def test_refuses_while_the_workbook_is_open(tmp_path, lock):
 
 def test_in_place_and_output_together_is_bad_usage(tmp_path):
     write_sheets(tmp_path / "place.xlsx", small_sheets())
-    result = CliRunner().invoke(main, ["run", str(scenario_file(tmp_path)), "--in-place", "-o", str(tmp_path / "x.xlsx")])
+    result = CliRunner().invoke(
+        main, ["run", str(scenario_file(tmp_path)), "--in-place", "-o", str(tmp_path / "x.xlsx")]
+    )
     assert result.exit_code == 2
 
 
@@ -155,7 +158,11 @@ def test_mutated_cells_load_or_give_a_clean_error(tmp_path, data):
         assert place.years >= 1
 
 
-@given(flips=st.lists(st.tuples(st.floats(min_value=0, max_value=1), st.integers(min_value=1, max_value=255)), min_size=1, max_size=8))
+@given(
+    flips=st.lists(
+        st.tuples(st.floats(min_value=0, max_value=1), st.integers(min_value=1, max_value=255)), min_size=1, max_size=8
+    )
+)
 def test_mutated_bytes_load_or_give_a_clean_error(tmp_path, flips):
     source = tmp_path / "source.xlsx"
     if not source.exists():

@@ -1,0 +1,376 @@
+"""Scenarios side by side, and the price of each lever.
+
+Boards compare scenarios, not single runs. :func:`compare` solves each scenario and
+sets them side by side: objective, totals, spending by programme, funding by partner
+and outcomes, with the difference from the first scenario. Where two scenarios differ
+in exactly one lever (on the same workbook and objective), the difference of their
+objectives is that lever's price:
+
+* pooling: the **partnership dividend**, pooled less silo;
+* council tax: the **price of the freeze**, rising less frozen;
+* ring-fencing: the **price of the ring-fences**, removed less kept;
+* funding changes: the **effect of the funding changes** between the two.
+
+For a least-cost objective the price is the spending saved, so a positive price is
+always good news for whoever moves the lever that way.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from openpyxl.chart import BarChart, Reference
+
+from . import fmt
+from .fmt import money_pounds, money_short
+from .layout import BOLD, TITLE_FONT, WRAP, finish_sheet, put, write_table
+from .pipeline import Result, load, sha256, solve_scenario
+from .scenario import read_scenario
+
+COMPARISON_SHEETS = ("Comparison", "Lever prices", "Programmes", "Partners", "Outcomes", "Audit")
+
+
+@dataclass
+class LeverPrice:
+    lever: str
+    name: str  # "partnership dividend"
+    low: int  # index of the scenario the lever moves from
+    high: int  # ... and to
+    price: float  # in the objective's unit: good news when positive
+    unit: str
+    sentence: str
+
+
+@dataclass
+class Comparison:
+    results: list[Result]
+    prices: list[LeverPrice] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [result.scenario.name for result in self.results]
+
+    def levers(self) -> pd.DataFrame:
+        """Lever × scenario: every lever as resolved."""
+        rows = {}
+        for index, result in enumerate(self.results):
+            for lever, value in result.scenario.policy().items():
+                rows.setdefault(lever, [""] * len(self.results))[index] = value
+        return pd.DataFrame.from_dict(rows, orient="index", columns=self.columns())
+
+    def columns(self) -> list[str]:
+        """Scenario names as column headings (numbered when two share a name)."""
+        seen: dict[str, int] = {}
+        columns = []
+        for name in self.names:
+            seen[name] = seen.get(name, 0) + 1
+            columns.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+        return columns
+
+    def headline(self) -> pd.DataFrame:
+        """Status, objective and totals by scenario."""
+        rows = {
+            "Status": [r.status for r in self.results],
+            "Objective value": [r.objective for r in self.results],
+            "Objective unit": [r.objective_unit for r in self.results],
+        }
+        for key in ("available", "spent", "pooled", "unspent", "savings received", "outcome value"):
+            rows[f"Total {key}"] = [r.totals().get(key) if r.optimal else None for r in self.results]
+        return pd.DataFrame.from_dict(rows, orient="index", columns=self.columns())
+
+    def by_programme(self) -> pd.DataFrame:
+        return self._side_by_side(
+            lambda r: {f"{row.Name} ({row.Programme})": row.Total for row in r.tables.allocation.iloc[:-1].itertuples()}
+        )
+
+    def by_partner(self) -> pd.DataFrame:
+        def partners(result):
+            used = result.tables.streams.groupby("Partner", sort=False)["Used"].sum()
+            return {result.place.partners[code].name: float(amount) for code, amount in used.items()}
+
+        return self._side_by_side(partners)
+
+    def by_outcome(self) -> pd.DataFrame:
+        def outcomes(result):
+            frame = result.tables.outcomes
+            achieved = frame.groupby("Outcome", sort=False)["Achieved"].sum()
+            return {f"{result.place.outcomes[code].name} ({code})": float(level) for code, level in achieved.items()}
+
+        return self._side_by_side(outcomes)
+
+    def _side_by_side(self, figures) -> pd.DataFrame:
+        """Rows × scenarios (blank where a scenario is not optimal or lacks the row), and the
+        difference of each scenario from the first."""
+        columns = self.columns()
+        table: dict[str, list] = {}
+        for index, result in enumerate(self.results):
+            if not result.optimal:
+                continue
+            for key, value in figures(result).items():
+                table.setdefault(key, [None] * len(self.results))[index] = value
+        frame = pd.DataFrame.from_dict(table, orient="index", columns=columns)
+        for column in columns[1:]:
+            frame[f"{column} − {columns[0]}"] = frame[column] - frame[columns[0]]
+        return frame
+
+    def to_dict(self) -> dict:
+        """Everything at full precision, for ``--json``."""
+        return {
+            "scenarios": [
+                {
+                    "name": r.scenario.name,
+                    "file": str(r.scenario.path) if r.scenario.path else None,
+                    "levers": r.scenario.policy(),
+                    "status": r.status,
+                    "objective": r.objective,
+                    "objective_unit": r.objective_unit,
+                    "totals": r.totals(),
+                }
+                for r in self.results
+            ],
+            "lever_prices": [
+                {
+                    "lever": p.lever,
+                    "name": p.name,
+                    "from": self.names[p.low],
+                    "to": self.names[p.high],
+                    "price": p.price,
+                    "unit": p.unit,
+                    "meaning": p.sentence,
+                }
+                for p in self.prices
+            ],
+            "programmes": _records(self.by_programme()),
+            "partners": _records(self.by_partner()),
+            "outcomes": _records(self.by_outcome()),
+        }
+
+
+def _records(frame: pd.DataFrame) -> dict:
+    return {
+        row: {column: (None if pd.isna(value) else float(value)) for column, value in values.items()}
+        for row, values in frame.iterrows()
+    }
+
+
+def lever_prices(results: list[Result]) -> list[LeverPrice]:
+    """The price of every lever that alone separates two optimal scenarios."""
+    prices = []
+    for a, b in itertools.combinations(range(len(results)), 2):
+        first, second = results[a], results[b]
+        if not (first.optimal and second.optimal):
+            continue
+        policy_a, policy_b = first.scenario.policy(), second.scenario.policy()
+        differing = [lever for lever in policy_a if policy_a[lever] != policy_b[lever]]
+        if len(differing) != 1 or differing[0] in ("workbook", "objective"):
+            continue
+        price = _price(differing[0], a, b, results)
+        if price is not None:
+            prices.append(price)
+    return prices
+
+
+def _price(lever: str, a: int, b: int, results: list[Result]) -> LeverPrice | None:
+    """The price of moving ``lever`` the way the board asks about (silo → pooled, freeze →
+    rising council tax, ring-fences kept → removed), whichever way round a and b are."""
+    scenario = {i: results[i].scenario for i in (a, b)}
+    if lever == "pooling":
+        low = a if scenario[a].pooling == "silo" else b
+        name = "partnership dividend"
+    elif lever == "council tax":
+        low = a if scenario[a].freeze else b
+        if scenario[a].freeze == scenario[b].freeze:
+            low, name = min(a, b), "price of the difference in council tax"
+        else:
+            name = "price of the freeze"
+    elif lever == "ring-fencing":
+        low = a if scenario[a].ring_fencing == "kept" else b
+        name = "price of the ring-fences"
+    else:
+        low, name = min(a, b), "effect of the funding changes"
+    high = b if low == a else a
+    result_low, result_high = results[low], results[high]
+    least_cost = result_low.scenario.objective == "least-cost"
+    price = (
+        (result_low.objective - result_high.objective) if least_cost else (result_high.objective - result_low.objective)
+    )
+    unit = result_low.objective_unit
+    amount = money_short(abs(price), unit) if least_cost else money_pounds(abs(price))
+    what = "of spending" if least_cost else "of outcome value"
+    verb = ("saves" if price >= 0 else "costs") if least_cost else ("adds" if price >= 0 else "loses")
+    moves = {
+        "pooling": "Pooling instead of silo",
+        "council tax": "Letting council tax rise instead of the freeze"
+        if name == "price of the freeze"
+        else "The other council tax",
+        "ring-fencing": "Removing the ring-fences",
+        "funding changes": "The second scenario's funding changes",
+    }[lever]
+    sentence = (
+        f"{moves} {verb} {amount} {what} (present value): the {name}, from "
+        f"'{result_low.scenario.name}' to '{result_high.scenario.name}'."
+    )
+    return LeverPrice(lever, name, low, high, price, unit, sentence)
+
+
+def compare(paths: list[Path], solver: str | None = None, progress=None) -> Comparison:
+    """Solve each scenario (workbooks read once each) and price the levers between them."""
+    loaded: dict[Path, tuple] = {}
+    results = []
+    for number, path in enumerate(paths, start=1):
+        scenario = read_scenario(Path(path), {"solver": solver} if solver else None)
+        if progress:
+            progress(f"[{number}/{len(paths)}] {scenario.name}")
+        if scenario.workbook not in loaded:
+            loaded[scenario.workbook] = load(scenario.workbook)
+        place, package = loaded[scenario.workbook]
+        result = solve_scenario(scenario, place, package)
+        result.workbook_sha256 = sha256(package.path)
+        result.scenario_sha256 = sha256(scenario.path)
+        results.append(result)
+    comparison = Comparison(results)
+    comparison.prices = lever_prices(results)
+    return comparison
+
+
+def comparison_workbook(comparison: Comparison) -> openpyxl.Workbook:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    columns = comparison.columns()
+
+    sheet = book.create_sheet("Comparison")
+    headline = comparison.headline().reset_index(names="Figure")
+    last = write_table(
+        sheet, headline, {c: fmt.EXCEL_FULL for c in columns}, widths={"Figure": 34, **{c: 24 for c in columns}}
+    )
+    for row in range(2, last + 1):
+        for column in range(2, len(columns) + 2):
+            cell = sheet.cell(row, column)
+            if isinstance(cell.value, float):
+                cell.number_format = fmt.EXCEL_MONEY  # the cell keeps full precision
+    row = last + 2
+    put(sheet.cell(row, 1), "Levers", font=TITLE_FONT)
+    levers = comparison.levers().reset_index(names="Lever")
+    last = write_table(sheet, levers, start_row=row + 1, widths={"Lever": 34, **{c: 24 for c in columns}})
+    _objective_chart(sheet, comparison, f"A{last + 3}")
+    finish_sheet(sheet)
+
+    sheet = book.create_sheet("Lever prices")
+    prices = pd.DataFrame(
+        [
+            {
+                "Lever": p.lever,
+                "Price of": p.name,
+                "From": comparison.names[p.low],
+                "To": comparison.names[p.high],
+                "Price": p.price,
+                "Unit": p.unit,
+                "Meaning": p.sentence,
+            }
+            for p in comparison.prices
+        ],
+        columns=["Lever", "Price of", "From", "To", "Price", "Unit", "Meaning"],
+    )
+    last = write_table(sheet, prices, {"Price": fmt.EXCEL_MONEY}, widths={"Meaning": 90, "From": 36, "To": 36})
+    for row in sheet.iter_rows(min_row=2, max_row=last):
+        for cell in row:
+            cell.alignment = WRAP
+        sheet.row_dimensions[row[0].row].height = 45
+    if comparison.prices:
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "The price of each lever"
+        chart.y_axis.numFmt = "#,##0"
+        chart.height, chart.width = 8, 20
+        chart.add_data(Reference(sheet, min_col=5, max_col=5, min_row=1, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=2, max_col=2, min_row=2, max_row=last))
+        chart.legend = None
+        sheet.add_chart(chart, f"A{last + 3}")
+    else:
+        put(
+            sheet.cell(3, 1),
+            "No two scenarios differ in exactly one lever (on the same workbook and objective).",
+            font=BOLD,
+        )
+    finish_sheet(sheet)
+
+    units = comparison.results[0].place.units
+    for title, frame, first in (
+        ("Programmes", comparison.by_programme(), "Programme"),
+        ("Partners", comparison.by_partner(), "Partner"),
+        ("Outcomes", comparison.by_outcome(), "Outcome"),
+    ):
+        sheet = book.create_sheet(title)
+        frame = frame.reset_index(names=first)
+        number_format = fmt.EXCEL_QUANTITY if title == "Outcomes" else fmt.EXCEL_MONEY
+        write_table(sheet, frame, {c: number_format for c in frame.columns[1:]}, widths={first: 48})
+        note = "achieved, summed over the years" if title == "Outcomes" else f"over all years, {units}"
+        put(sheet.cell(len(frame) + 3, 1), f"Figures are {note}; the last columns are each scenario less the first.")
+        finish_sheet(sheet)
+
+    sheet = book.create_sheet("Audit")
+    audit = []
+    for result in comparison.results:
+        audit += [
+            (result.scenario.name, ""),
+            ("  Scenario file", str(result.scenario.path)),
+            ("  Scenario file SHA-256", result.scenario_sha256),
+            ("  Input workbook", str(result.package.path)),
+            ("  Input workbook SHA-256", result.workbook_sha256),
+            ("  Solver", result.solution.solver_version),
+            ("  Objective value", repr(result.objective)),
+        ]
+    from . import __version__
+
+    audit.append(("Tool", f"pooling {__version__}"))
+    write_table(sheet, pd.DataFrame(audit, columns=["Item", "Value"]), widths={"Item": 40, "Value": 100})
+    finish_sheet(sheet, landscape=False)
+    return book
+
+
+def _objective_chart(sheet, comparison: Comparison, anchor: str) -> None:
+    """A column chart of the objectives, for the scenarios whose objective shares the most
+    common unit (outcome value in £ and least cost in the workbook unit do not mix)."""
+    units = [result.objective_unit for result in comparison.results]
+    unit = max(set(units), key=units.count)
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = f"Objective by scenario ({unit})"
+    chart.y_axis.numFmt = "#,##0"
+    chart.height, chart.width = 10, 20
+    chart.legend.position = "b"  # one series a scenario: the legend names them
+    for index, result in enumerate(comparison.results):
+        if result.objective_unit == unit and result.optimal:
+            column = index + 2
+            chart.add_data(
+                Reference(sheet, min_col=column, max_col=column, min_row=1, max_row=3), titles_from_data=True
+            )
+    chart.set_categories(Reference(sheet, min_col=1, max_col=1, min_row=3, max_row=3))
+    sheet.add_chart(chart, anchor)
+
+
+def write_comparison(comparison: Comparison, target: Path) -> None:
+    """Write the comparison workbook atomically (never over a file pooling did not write)."""
+    from .write import (
+        WriteError,
+        atomic_write,
+        is_our_output,
+        make_backup,
+        refuse_if_open,
+        verify_workbook,
+        workbook_bytes,
+    )
+
+    target = Path(target)
+    refuse_if_open(target)
+    if target.suffix.lower() != ".xlsx":
+        raise WriteError(f"{target}: the comparison is an .xlsx workbook")
+    if target.exists():
+        if not is_our_output(target, COMPARISON_SHEETS):
+            raise WriteError(f"{target} exists and was not written by pooling compare; choose another name")
+        make_backup(target)
+    atomic_write(target, workbook_bytes(comparison_workbook(comparison)), verify=verify_workbook)
