@@ -47,6 +47,8 @@ def main() -> None:
       pooling run scenarios/sr2010-pooled.toml --pooling silo --solver highs
       pooling compare scenarios/sr2010-silo.toml scenarios/sr2010-pooled.toml -o compare.xlsx
       pooling validate spreadsheets/example.xlsx
+      pooling split spreadsheets/example.xlsx -o returns/
+      pooling merge spreadsheets/example.xlsx returns/*.xlsx -o merged.xlsx
       pooling template my-place.xlsx
     """
 
@@ -107,12 +109,31 @@ def _overrides(pooling, ring_fencing, freeze, solver, objective, settings) -> di
     help="Write the results into the input workbook itself, after a verified backup (NAME.bak).",
 )
 @click.option(
+    "--per-partner",
+    "per_partner",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write one results workbook per partner into this folder.",
+)
+@click.option(
     "--dividend/--no-dividend",
     default=True,
     help="Also solve with pooling switched (pooled/silo) to state the partnership dividend (default: on).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (full precision) instead of text.")
-def run(scenario, output, pooling, ring_fencing, freeze, solver, objective, settings, dividend, in_place, as_json):
+def run(
+    scenario,
+    output,
+    pooling,
+    ring_fencing,
+    freeze,
+    solver,
+    objective,
+    settings,
+    per_partner,
+    dividend,
+    in_place,
+    as_json,
+):
     """Solve SCENARIO and write the annotated workbook.
 
     Reads the scenario file (TOML) and the workbook it names, finds the allocation
@@ -128,6 +149,7 @@ def run(scenario, output, pooling, ring_fencing, freeze, solver, objective, sett
       pooling run scenarios/sr2010-pooled.toml --no-freeze --set council_tax.growth=0.035
       pooling run scenarios/sr2010-pooled.toml --json
       pooling run my-scenario.toml --in-place
+      pooling run scenarios/sr2010-pooled.toml -o results.xlsx --per-partner partners/
     """
     from .pipeline import load, sha256, solve_scenario
     from .scenario import read_scenario
@@ -151,6 +173,12 @@ def run(scenario, output, pooling, ring_fencing, freeze, solver, objective, sett
     try:
         _progress(f"Writing {output or package.path} ...")
         result.write(output, in_place=in_place)
+        if per_partner is not None and result.optimal:
+            from .partner import write_per_partner
+
+            _progress(f"Writing one workbook per partner into {per_partner} ...")
+            for path in write_per_partner(result, per_partner):
+                result.messages.append(f"Wrote {path}")
     except (WriteError, InputError) as error:
         click.echo(f"Could not write the results: {error}", err=True)
         sys.exit(EXIT_INPUT if isinstance(error, InputError) else EXIT_USAGE)
@@ -258,6 +286,83 @@ def compare(scenarios, output, solver, as_json):
         if output is not None:
             click.echo(f"Wrote {output}")
     sys.exit(0 if all(result.optimal for result in comparison.results) else EXIT_NOT_OPTIMAL)
+
+
+@main.command()
+@click.argument("place", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the returns.",
+)
+def split(place, folder):
+    """Write one return workbook per partner from the PLACE workbook.
+
+    Each return holds the rows the partner owns (its Partners row, its streams, the
+    programmes it leads, their Effects rows, the Savings rows it receives), the
+    place's Place and Outcomes sheets and programme codes for reference (locked),
+    dropdowns and guidance, and a Cover sheet saying what to fill in. File names
+    carry the partner code. Partners send them back for `pooling merge`.
+
+    \b
+    Example:
+      pooling split spreadsheets/example.xlsx -o returns/
+    """
+    from .returns import split as split_place
+    from .write import WriteError
+
+    try:
+        for path in split_place(place, folder):
+            click.echo(f"Wrote {path}")
+    except InputError as error:
+        _fail(error)
+    except WriteError as error:
+        click.echo(f"Could not write the returns: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@main.command()
+@click.argument("place", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("returns", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Merged place workbook to write.",
+)
+def merge(place, returns, output):
+    """Merge partners' RETURNS into a copy of the PLACE workbook.
+
+    Every return is checked: each partner may change only its own rows and add rows
+    of its own; an edit to another partner's row or to a reference sheet, a cell
+    two returns both change, or a cell the place workbook changed since the return
+    was made, is refused by file and cell. The merged place is validated as a
+    whole. The output is the place workbook with exactly those edits and a Changes
+    sheet listing each one (sheet, cell, old value, new value, partner).
+
+    \b
+    Example:
+      pooling merge spreadsheets/example.xlsx returns/*.xlsx -o merged.xlsx
+    """
+    from .returns import write_merged
+    from .write import WriteError
+
+    try:
+        plan = write_merged(place, list(returns), output)
+    except InputError as error:
+        _fail(error)
+    except WriteError as error:
+        click.echo(f"Could not write the merged workbook: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    partners = sorted({edit.partner for edit in plan.edits})
+    click.echo(
+        f"Merged {len(returns)} returns: {len(plan.edits)} changed cells from {', '.join(partners) or 'no partner'}."
+    )
+    click.echo(f"Wrote {output}")
 
 
 @main.command()

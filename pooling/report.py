@@ -31,19 +31,21 @@ class Tables:
     streams: pd.DataFrame = field(default_factory=pd.DataFrame)  # stream × year: available, used
 
 
-def savings_received(model: Model, solution: Solution, partner: str, t: int) -> float:
-    """A[SAVINGS-i, t] = Σ_{rows o→i, t − Lag ≥ 1} (£ per unit × Cashable % / k) × out[o, t − Lag]."""
+def savings_by_outcome(model: Model, solution: Solution, partner: str, t: int) -> list[tuple]:
+    """(saving row, the year it comes from, out[o, t − Lag], amount in the workbook unit)
+    for each Savings row paying ``partner`` in year t."""
     place = model.place
-    total = 0.0
+    found = []
     for saving in place.savings:
         if saving.beneficiary == partner and t - saving.lag >= 1:
-            total += (
-                saving.per_unit
-                * saving.cashable
-                / place.unit_pounds
-                * outcome_level(model, solution, saving.outcome, t - saving.lag)
-            )
-    return total
+            level = outcome_level(model, solution, saving.outcome, t - saving.lag)
+            found.append((saving, t - saving.lag, level, saving.per_unit * saving.cashable / place.unit_pounds * level))
+    return found
+
+
+def savings_received(model: Model, solution: Solution, partner: str, t: int) -> float:
+    """A[SAVINGS-i, t] = Σ_{rows o→i, t − Lag ≥ 1} (£ per unit × Cashable % / k) × out[o, t − Lag]."""
+    return sum(amount for *_, amount in savings_by_outcome(model, solution, partner, t))
 
 
 def outcome_level(model: Model, solution: Solution, outcome: str, t: int) -> float:

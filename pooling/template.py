@@ -86,9 +86,7 @@ def place_workbook(sheets: dict[str, list] | None = None) -> openpyxl.Workbook:
                 if column
                 else "An extra column: a year label (2012/13) on Outcomes overrides Target for that year; anything else is kept and ignored."
             )
-            comment = Comment(text, "pooling")
-            comment.width, comment.height = 300, 110
-            cell.comment = comment
+            cell.comment = header_comment(text)
             width = max(12, len(header) + 4, 30 if column is not None and column.kind == "text" else 0)
             sheet.column_dimensions[get_column_letter(index)].width = width
             number_format = NUMBER_FORMATS.get(column.kind) if column else NUMBER_FORMATS["quantity"]
@@ -97,9 +95,16 @@ def place_workbook(sheets: dict[str, list] | None = None) -> openpyxl.Workbook:
                 if value is not None:
                     put(sheet.cell(row_number, index), value, number_format)
             if column is not None:
-                _column_validation(sheet, column, index)
+                column_validation(sheet, column, index)
         sheet.freeze_panes = "B2"
     return book
+
+
+def header_comment(text: str) -> Comment:
+    """Guidance on a header cell, sized to be read."""
+    comment = Comment(text, "pooling")
+    comment.width, comment.height = 300, 110
+    return comment
 
 
 def _column(spec: schema.Sheet, header: str):
@@ -109,7 +114,8 @@ def _column(spec: schema.Sheet, header: str):
         return None
 
 
-def _column_validation(sheet, column: schema.Column, index: int) -> None:
+def column_validation(sheet, column: schema.Column, index: int) -> None:
+    """A dropdown for a column of choices, yes/no or codes from another sheet."""
     if column.kind == "choice":
         _dropdown(
             sheet, '"' + ",".join(column.choices) + '"', index, f"{column.name}: one of {', '.join(column.choices)}."

@@ -1,0 +1,221 @@
+"""Each partner's own results: a workbook about itself, not the whole place.
+
+``pooling run SCENARIO --per-partner DIR`` writes, for every partner, its return (the
+rows it owns, as ``pooling split`` makes them) with the comments of the place results
+on its own cells, and these sheets:
+
+* Summary: its money, what went where, its pool share, the savings it received;
+* Stream use: each of its streams by year, available and used, and by programme;
+* Pool share: its contribution to pooled programmes against its minimum and maximum;
+* Led programmes: the programmes it leads, their allocation, and whose money paid;
+* Savings received: the cashable savings it received, from which outcomes;
+* Constraints: the binding constraints that involve it, in words.
+
+Every figure is a slice of the place results, so the partners' figures add up to the
+place's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+from . import fmt, schema
+from .graft import graft
+from .layout import BOLD, TITLE_FONT, finish_sheet, put, write_table
+from .package import Package
+from .report import savings_by_outcome
+from .returns import partner_return, place_tables, return_name, sha256_bytes
+from .workbook import cell_ref, read_workbook
+
+
+def stream_use(result, partner: str) -> pd.DataFrame:
+    frame = result.tables.streams
+    return frame[frame["Partner"] == partner].reset_index(drop=True)
+
+
+def flows_from(result, partner: str) -> pd.DataFrame:
+    frame = result.tables.flows
+    return frame[frame["Partner"] == partner].reset_index(drop=True)
+
+
+def flows_into(result, partner: str) -> pd.DataFrame:
+    """Money spent on the programmes ``partner`` leads, whoever's stream it came from."""
+    frame = result.tables.flows
+    return frame[frame["Lead"] == partner].reset_index(drop=True)
+
+
+def pool_share(result, partner: str) -> pd.DataFrame:
+    frame = result.tables.pool
+    return frame[frame["Partner"] == partner].drop(columns=["Partner", "Name"]).reset_index(drop=True)
+
+
+def led_programmes(result, partner: str) -> pd.DataFrame:
+    frame = result.tables.allocation.iloc[:-1]
+    return frame[frame["Lead"] == partner].reset_index(drop=True)
+
+
+def savings_received(result, partner: str) -> pd.DataFrame:
+    rows = []
+    for t, year in enumerate(result.place.year_labels, start=1):
+        for saving, source, level, amount in savings_by_outcome(result.model, result.solution, partner, t):
+            rows.append(
+                {
+                    "Year": year,
+                    "Outcome": saving.outcome,
+                    "Name": result.place.outcomes[saving.outcome].name,
+                    "Achieved in": result.place.year_labels[source - 1],
+                    "Achieved": level,
+                    "£ per unit": saving.per_unit,
+                    "Cashable %": saving.cashable,
+                    f"Received ({result.place.units})": amount,
+                }
+            )
+    columns = [
+        "Year",
+        "Outcome",
+        "Name",
+        "Achieved in",
+        "Achieved",
+        "£ per unit",
+        "Cashable %",
+        f"Received ({result.place.units})",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def involves(result, info, partner: str) -> bool:
+    """Does a constraint concern ``partner``: its stream, its pool share, a programme it leads?"""
+    keys = info.keys
+    if "partner" in keys:
+        return keys["partner"] == partner
+    if "stream" in keys:
+        return result.model.stream(keys["stream"]).partner == partner
+    if "programme" in keys:
+        return result.place.programmes[keys["programme"]].lead == partner
+    return False
+
+
+def constraints(result, partner: str) -> pd.DataFrame:
+    frame = result.tables.constraints
+    keep = [involves(result, item.info, partner) for item in result.binding]
+    return frame[keep].reset_index(drop=True)
+
+
+def totals(result, partner: str) -> dict[str, float]:
+    """The partner's money over all years, in the workbook unit."""
+    use, pool = stream_use(result, partner), pool_share(result, partner)
+    out, into = flows_from(result, partner), flows_into(result, partner)
+    return {
+        "available": float(use["Available"].sum()),
+        "used": float(use["Used"].sum()),
+        "pooled": float(pool["Contribution"].sum()),
+        "spent on others' programmes": float(out[out["Lead"] != partner]["Amount"].sum()),
+        "received from others for its programmes": float(into[into["Partner"] != partner]["Amount"].sum()),
+        "spent on the programmes it leads": float(led_programmes(result, partner)["Total"].sum()),
+        "savings received": float(pool["Savings received"].sum()),
+    }
+
+
+def partner_sheets(book: openpyxl.Workbook, result, partner: str) -> None:
+    place, units = result.place, result.place.units
+    money = fmt.EXCEL_MONEY if units != "£m" else fmt.EXCEL_MONEY_DECIMALS
+    name = place.partners[partner].name
+    sheet = book.create_sheet("Summary")
+    rows = [
+        ("Partner", f"{name} ({partner})"),
+        ("Place", place.name),
+        ("Scenario", result.scenario.name),
+        ("Status", result.status),
+        ("Years", f"{place.year_labels[0]} to {place.year_labels[-1]}"),
+        ("Workbook unit", units),
+    ] + [(f"Total {key} ({units})", value) for key, value in totals(result, partner).items()]
+    write_table(
+        sheet, pd.DataFrame(rows, columns=["Setting", "Value"]), {"Value": money}, widths={"Setting": 48, "Value": 60}
+    )
+    row = len(rows) + 3
+    put(sheet.cell(row, 1), "What binds for this partner, worth most first", font=TITLE_FONT)
+    for statement in result.statements:
+        if any(involves(result, item.info, partner) for item in statement.items):
+            row += 1
+            put(sheet.cell(row, 1), statement.sentence)
+    finish_sheet(sheet, repeat_header=False)
+
+    for title, frame, formats in (
+        ("Stream use", stream_use(result, partner), {"Available": money, "Used": money}),
+        ("Stream use by programme", flows_from(result, partner), {"Amount": money}),
+        ("Pool share", pool_share(result, partner), {c: money for c in pool_share(result, partner).columns[2:]}),
+        (
+            "Led programmes",
+            led_programmes(result, partner),
+            {c: money for c in led_programmes(result, partner).columns[4:]},
+        ),
+        ("Led programmes funded by", flows_into(result, partner), {"Amount": money}),
+        (
+            "Savings received",
+            savings_received(result, partner),
+            {f"Received ({units})": money, "Cashable %": fmt.EXCEL_PERCENT, "Achieved": fmt.EXCEL_QUANTITY},
+        ),
+        ("Constraints", constraints(result, partner), {"Shadow price": fmt.EXCEL_MONEY_DECIMALS}),
+    ):
+        sheet = book.create_sheet(title)
+        write_table(sheet, frame, formats, widths={"Meaning": 110} if title == "Constraints" else None)
+        if frame.empty:
+            put(sheet.cell(2, 1), "None for this partner.", font=BOLD)
+        finish_sheet(sheet)
+
+
+def partner_results(result, partner: str, tables, place_hash: str) -> bytes:
+    """The partner's return, annotated, with its result sheets: a workbook's bytes."""
+    from .write import workbook_bytes
+
+    made = partner_return(
+        tables, partner, result.place.name, result.package.path.name, place_hash, results=result.scenario.name
+    )
+    base = Package.from_bytes(workbook_bytes(made.book))
+    results = openpyxl.Workbook()
+    results.remove(results.active)
+    partner_sheets(results, result, partner)
+    titles = {table.title: name for name, table in tables.items()}
+    notes = {}
+    for where, text in result.notes.items():
+        title, _, ref = where.rpartition("!")
+        sheet = titles.get(title)
+        row, column = _split(ref)
+        mapped = made.rows.get((sheet, row)) if sheet else None
+        if mapped is not None:
+            notes[f"{title}!{cell_ref(mapped, column)}"] = text
+    data, _ = graft(base, workbook_bytes(results), notes)
+    return data
+
+
+def _split(ref: str) -> tuple[int, int]:
+    letters = "".join(char for char in ref if char.isalpha())
+    column = 0
+    for char in letters:
+        column = column * 26 + ord(char.upper()) - 64
+    return int(ref[len(letters) :]), column
+
+
+def write_per_partner(result, folder: Path) -> list[Path]:
+    """One results workbook per partner in ``folder``; the files written."""
+    from .write import atomic_write, is_our_output, verify_workbook
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    source = result.package.path
+    raw = read_workbook(source, {spec.key for spec in schema.SHEETS})
+    tables = place_tables(raw)
+    place_hash = sha256_bytes(source.read_bytes())
+    written = []
+    for partner in result.place.partners:
+        target = folder / return_name(source, partner).replace("-return-", "-results-")
+        if target.exists() and not is_our_output(target, ("Summary", "Stream use", "Constraints")):
+            from .write import WriteError
+
+            raise WriteError(f"{target} exists and was not written by pooling; choose another folder")
+        atomic_write(target, partner_results(result, partner, tables, place_hash), verify=verify_workbook)
+        written.append(target)
+    return written
