@@ -21,15 +21,13 @@ import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
-from openpyxl.chart import BarChart, Reference
 
 from . import fmt
 from .fmt import money_pounds, money_short
-from .layout import BOLD, TITLE_FONT, WRAP, finish_sheet, put, write_table
 from .pipeline import Result, load, sha256, solve_scenario
 from .scenario import read_scenario
+from .sheets import BOLD, TITLE, WRAP, Book
 
 COMPARISON_SHEETS = ("Comparison", "Lever prices", "Programmes", "Partners", "Outcomes", "Audit")
 
@@ -237,66 +235,43 @@ def compare(paths: list[Path], solver: str | None = None, progress=None) -> Comp
     return comparison
 
 
-def comparison_workbook(comparison: Comparison) -> openpyxl.Workbook:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
+def comparison_workbook(comparison: Comparison) -> bytes:
+    """The comparison as a workbook (its bytes): side by side, lever prices, charts."""
+    names = comparison.names
+    book = Book(("Comparison of scenarios", " / ".join(names)[:200], ""))
     columns = comparison.columns()
 
-    sheet = book.create_sheet("Comparison")
+    sheet = book.sheet("Comparison")
     headline = comparison.headline().reset_index(names="Figure")
-    last = write_table(
-        sheet, headline, {c: fmt.EXCEL_FULL for c in columns}, widths={"Figure": 34, **{c: 24 for c in columns}}
-    )
-    for row in range(2, last + 1):
-        for column in range(2, len(columns) + 2):
-            cell = sheet.cell(row, column)
-            if isinstance(cell.value, float):
-                cell.number_format = fmt.EXCEL_MONEY  # the cell keeps full precision
-    row = last + 2
-    put(sheet.cell(row, 1), "Levers", font=TITLE_FONT)
+    widths = {"Figure": 34, **{c: 24 for c in columns}}
+    money = {c: fmt.EXCEL_MONEY for c in columns}  # the cells keep full precision
+    last = sheet.frame(headline, money, widths=widths)
+    sheet.put(last + 2, 1, "Levers", style=TITLE)
     levers = comparison.levers().reset_index(names="Lever")
-    last = write_table(sheet, levers, start_row=row + 1, widths={"Lever": 34, **{c: 24 for c in columns}})
-    _objective_chart(sheet, comparison, f"A{last + 3}")
-    finish_sheet(sheet)
+    last = sheet.frame(levers, start_row=last + 3, widths={"Lever": 34, **{c: 24 for c in columns}})
+    _objective_chart(sheet, comparison, last + 3)
+    sheet.finish()
 
-    sheet = book.create_sheet("Lever prices")
-    prices = pd.DataFrame(
-        [
-            {
-                "Lever": p.lever,
-                "Price of": p.name,
-                "From": comparison.names[p.low],
-                "To": comparison.names[p.high],
-                "Price": p.price,
-                "Unit": p.unit,
-                "Meaning": p.sentence,
-            }
-            for p in comparison.prices
-        ],
-        columns=["Lever", "Price of", "From", "To", "Price", "Unit", "Meaning"],
-    )
-    last = write_table(sheet, prices, {"Price": fmt.EXCEL_MONEY}, widths={"Meaning": 90, "From": 36, "To": 36})
-    for row in sheet.iter_rows(min_row=2, max_row=last):
-        for cell in row:
-            cell.alignment = WRAP
-        sheet.row_dimensions[row[0].row].height = 45
+    sheet = book.sheet("Lever prices")
+    rows = [(p.lever, p.name, names[p.low], names[p.high], p.price, p.unit, p.sentence) for p in comparison.prices]
+    columns_prices = ["Lever", "Price of", "From", "To", "Price", "Unit", "Meaning"]
+    last = sheet.table(columns_prices, rows, {"Price": fmt.EXCEL_MONEY}, widths={"Meaning": 90, "From": 36, "To": 36})
+    for row, record in enumerate(rows, start=2):  # the long texts, wrapped
+        for column in (3, 4, 7):
+            sheet.put(row, column, record[column - 1], style=WRAP)
+        sheet.row_height(row, 45)
     if comparison.prices:
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = "The price of each lever"
-        chart.y_axis.numFmt = "#,##0"
-        chart.height, chart.width = 8, 20
-        chart.add_data(Reference(sheet, min_col=5, max_col=5, min_row=1, max_row=last), titles_from_data=True)
-        chart.set_categories(Reference(sheet, min_col=2, max_col=2, min_row=2, max_row=last))
-        chart.legend = None
-        sheet.add_chart(chart, f"A{last + 3}")
+        chart = book.chart("bar")
+        chart.add_series({"name": "Price", "categories": sheet.ref(2, 2, last, 2), "values": sheet.ref(2, 5, last, 5)})
+        chart.set_title({"name": "The price of each lever"})
+        chart.set_x_axis({"num_format": "#,##0"})
+        chart.set_legend({"none": True})
+        sheet.insert_chart(last + 3, 1, chart)
     else:
-        put(
-            sheet.cell(3, 1),
-            "No two scenarios differ in exactly one lever (on the same workbook and objective).",
-            font=BOLD,
+        sheet.put(
+            3, 1, "No two scenarios differ in exactly one lever (on the same workbook and objective).", style=BOLD
         )
-    finish_sheet(sheet)
+    sheet.finish()
 
     units = comparison.results[0].place.units
     for title, frame, first in (
@@ -304,15 +279,17 @@ def comparison_workbook(comparison: Comparison) -> openpyxl.Workbook:
         ("Partners", comparison.by_partner(), "Partner"),
         ("Outcomes", comparison.by_outcome(), "Outcome"),
     ):
-        sheet = book.create_sheet(title)
+        sheet = book.sheet(title)
         frame = frame.reset_index(names=first)
         number_format = fmt.EXCEL_QUANTITY if title == "Outcomes" else fmt.EXCEL_MONEY
-        write_table(sheet, frame, {c: number_format for c in frame.columns[1:]}, widths={first: 48})
+        last = sheet.frame(frame, {c: number_format for c in frame.columns[1:]}, widths={first: 48})
         note = "achieved, summed over the years" if title == "Outcomes" else f"over all years, {units}"
-        put(sheet.cell(len(frame) + 3, 1), f"Figures are {note}; the last columns are each scenario less the first.")
-        finish_sheet(sheet)
+        sheet.put(last + 2, 1, f"Figures are {note}; the last columns are each scenario less the first.")
+        sheet.finish()
 
-    sheet = book.create_sheet("Audit")
+    from . import __version__
+
+    sheet = book.sheet("Audit")
     audit = []
     for result in comparison.results:
         audit += [
@@ -324,33 +301,26 @@ def comparison_workbook(comparison: Comparison) -> openpyxl.Workbook:
             ("  Solver", result.solution.solver_version),
             ("  Objective value", repr(result.objective)),
         ]
-    from . import __version__
-
     audit.append(("Tool", f"pooling {__version__}"))
-    write_table(sheet, pd.DataFrame(audit, columns=["Item", "Value"]), widths={"Item": 40, "Value": 100})
-    finish_sheet(sheet, landscape=False)
-    return book
+    sheet.table(["Item", "Value"], audit, widths={"Item": 40, "Value": 100})
+    sheet.finish(landscape=False)
+    return book.bytes()
 
 
-def _objective_chart(sheet, comparison: Comparison, anchor: str) -> None:
+def _objective_chart(sheet, comparison: Comparison, row: int) -> None:
     """A column chart of the objectives, for the scenarios whose objective shares the most
     common unit (outcome value in £ and least cost in the workbook unit do not mix)."""
     units = [result.objective_unit for result in comparison.results]
     unit = max(set(units), key=units.count)
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = f"Objective by scenario ({unit})"
-    chart.y_axis.numFmt = "#,##0"
-    chart.height, chart.width = 10, 20
-    chart.legend.position = "b"  # one series a scenario: the legend names them
+    chart = sheet.book.chart("column")
     for index, result in enumerate(comparison.results):
         if result.objective_unit == unit and result.optimal:
             column = index + 2
-            chart.add_data(
-                Reference(sheet, min_col=column, max_col=column, min_row=1, max_row=3), titles_from_data=True
-            )
-    chart.set_categories(Reference(sheet, min_col=1, max_col=1, min_row=3, max_row=3))
-    sheet.add_chart(chart, anchor)
+            chart.add_series({"name": sheet.ref(1, column)[:3], "values": sheet.ref(3, column)})
+    chart.set_title({"name": f"Objective by scenario ({unit})"})
+    chart.set_y_axis({"num_format": "#,##0"})
+    chart.set_legend({"position": "bottom"})
+    sheet.insert_chart(row, 1, chart, width=760, height=360)
 
 
 def write_comparison(comparison: Comparison, target: Path) -> None:
@@ -362,7 +332,6 @@ def write_comparison(comparison: Comparison, target: Path) -> None:
         make_backup,
         refuse_if_open,
         verify_workbook,
-        workbook_bytes,
     )
 
     target = Path(target)
@@ -373,4 +342,4 @@ def write_comparison(comparison: Comparison, target: Path) -> None:
         if not is_our_output(target, COMPARISON_SHEETS):
             raise WriteError(f"{target} exists and was not written by pooling compare; choose another name")
         make_backup(target)
-    atomic_write(target, workbook_bytes(comparison_workbook(comparison)), verify=verify_workbook)
+    atomic_write(target, comparison_workbook(comparison), verify=verify_workbook)

@@ -81,7 +81,7 @@ def binding_constraints(model: Model, solution: Solution) -> list[Binding]:
     words = Words(model, solution)
     found = []
     for info in model.registry.values():
-        if not is_binding(info, slack(info, solution)):
+        if info.family == families.SPEND or not is_binding(info, slack(info, solution)):
             continue
         price = solution.shadow_prices.get(info.name, 0.0)
         found.append(Binding(info, 0.0, price, words.subject(info), words.sentence(info, price)))
@@ -354,7 +354,7 @@ def programme_positions(model: Model, solution: Solution, binding: list[Binding]
     for programme in place.programmes.values():
         effects = [outcome for (p, outcome) in place.effects if p == programme.code]
         for t in model.years:
-            spend = sum(solution.value(variable) for variable, _ in model.spend.get((programme.code, t), []))
+            spend = model.spent(solution, programme.code, t)
             own = capacity[(programme.code, t)] * words.per
             limit = limits.get((programme.code, t))
             if limit is not None:

@@ -25,7 +25,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape, quoteattr, unescape
 
 from defusedxml import ElementTree as SafeET
 
@@ -200,6 +200,54 @@ def merge_styles(original: bytes, results: bytes) -> tuple[bytes, dict[int, int]
     return splices.apply(), xf_map
 
 
+def shared_strings(package: Package) -> list[str]:
+    """The plain text of each shared string of one of our results packages."""
+    parts = [t for _, kind, t, _ in package.relationships(package.workbook_part) if kind.endswith("/sharedStrings")]
+    if not parts:
+        return []
+    ns = f"{{{NS_MAIN}}}"
+    table = SafeET.fromstring(package.parts[parts[0]])
+    return ["".join(node.text or "" for node in item.iter(ns + "t")) for item in table.findall(ns + "si")]
+
+
+_SHARED_CELL = re.compile(rb'<c ([^>]*?)\bt="s"([^>]*)><v>(\d+)</v></c>')
+
+
+def inline_strings(xml: bytes, shared: list[str]) -> bytes:
+    """Our result sheets with their shared strings written inline, so they need no
+    shared-strings part of their own in the user's package."""
+    if not shared:
+        return xml
+
+    def inline(match):
+        text = escape(shared[int(match.group(3))]).encode()
+        return (
+            b"<c "
+            + match.group(1)
+            + b't="inlineStr"'
+            + match.group(2)
+            + b'><is><t xml:space="preserve">'
+            + text
+            + b"</t></is></c>"
+        )
+
+    return _SHARED_CELL.sub(inline, xml)
+
+
+def rename_references(xml: bytes, renamed: dict[str, str]) -> bytes:
+    """Sheet references in a chart's formulas (``<c:f>``) pointed at the sheets' new names."""
+
+    def fix(match):
+        formula = unescape(match.group(2).decode())
+        for old, new in renamed.items():
+            quoted = "'" + new.replace("'", "''") + "'!"
+            formula = formula.replace("'" + old.replace("'", "''") + "'!", quoted)
+            formula = re.sub(r"(?<![\w'.])" + re.escape(old) + "!", quoted, formula)
+        return match.group(1) + escape(formula).encode() + match.group(3)
+
+    return re.sub(rb"(<(?:\w+:)?f>)([^<]*)(</(?:\w+:)?f>)", fix, xml)
+
+
 _CELL_STYLE = re.compile(rb'(<(?:c|row)\b[^>]*?\ss=")(\d+)(")')
 _COL_STYLE = re.compile(rb'(<col\b[^>]*?\sstyle=")(\d+)(")')
 
@@ -346,6 +394,7 @@ class Grafter:
         self.content_overrides: list[tuple[str, str]] = []
         self.content_defaults: dict[str, str] = {}
         self.rel_ids: dict[str, set[str]] = {}
+        self.copied: list[str] = []  # parts copied from the results (drawings, charts)
 
     # -- bookkeeping ---------------------------------------------------------------------
 
@@ -414,6 +463,7 @@ class Grafter:
                 self.content_overrides.append((name, results.content_types[result_styles[0]]))
                 xf_map = {}
 
+        shared = shared_strings(results)
         taken = {sheet.name.casefold() for sheet in original.sheets}
         next_id = max([0, *(sheet.sheet_id for sheet in original.sheets)]) + 1
         sheet_entries, index_map, title_map = [], {}, {}
@@ -434,7 +484,7 @@ class Grafter:
             self.report.sheet_names[sheet.name] = title
             title_map[sheet.name] = title
             part = self.free_name("xl/worksheets/sheet1.xml")
-            data = results.parts[sheet.part]
+            data = inline_strings(results.parts[sheet.part], shared)
             if xf_map:
                 data = restyle_sheet(data, xf_map)
             self.add_part(part, data)
@@ -447,6 +497,11 @@ class Grafter:
             )
             index_map[index] = len(original.sheets) + index
             next_id += 1
+        renamed = {old: new for old, new in title_map.items() if old != new}
+        if renamed:  # charts of a renamed result sheet must point at its new name
+            for part in self.copied:
+                if part.startswith("xl/charts/"):
+                    self.parts[part] = rename_references(self.parts[part], renamed)
         self.extend_workbook(sheet_entries, self.defined_names(index_map, title_map, prefix))
 
     def copy_related(self, source: str, new_source: str) -> None:
@@ -461,6 +516,7 @@ class Grafter:
                 continue
             new_target = self.free_name(target)
             self.add_part(new_target, self.results.parts[target])
+            self.copied.append(new_target)
             content_type = self.results.content_types.get(target, "")
             if content_type:
                 self.content_overrides.append((new_target, content_type))

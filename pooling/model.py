@@ -6,7 +6,7 @@ Symbols (as in ``docs/model.md``)::
     t = 1..T years, j effect segments
     A[s,t]   money available in stream s in year t (``funding.py``)
     x[s,p,t] money from stream s spent on programme p in year t, ≥ 0
-    spend[p,t] = Σ_s x[s,p,t]
+    spend[p,t] = Σ_s x[s,p,t], a variable tied to the x by an equality
     y[p,o,j,t] spend of p counted in segment j of its effect on o, 0 ≤ y ≤ w_j
     out[o,t] = Σ_p Σ_j ρ_j × y[p,o,j,t] × k / 1,000,000
     short[o,t] shortfall below target, ≥ 0 (``outcomes`` objective only)
@@ -18,6 +18,13 @@ every programme with Pooled = yes when s is poolable.
 Every constraint is recorded in ``Model.registry`` with its family, the codes and
 year it is about, and the input cells it comes from, so nothing ever has to parse a
 constraint name back.
+
+spend[p,t] is a variable of its own (defined by Σ_s x[s,p,t] − spend[p,t] = 0) rather
+than the sum written out wherever it appears: a programme can be funded by hundreds of
+streams and affect dozens of outcomes, and writing the sum into each effect capacity
+would multiply the matrix's non-zeros by the number of outcomes. The feasible plans
+and the optimum are the same. The build also records each row's column indices as it
+goes, so the HiGHS adapter needs no second pass over PuLP's expressions.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ POOL_MIN = "pool minimum share"
 POOL_MAX = "pool maximum share"
 EFFECT_CAPACITY = "effect capacity"
 TARGET = "target"
+SPEND = "spend"  # the definition of spend[p,t]: not a constraint of the contract
 
 
 @dataclass
@@ -69,18 +77,22 @@ class Model:
     x: dict[tuple[str, str, int], pulp.LpVariable] = field(default_factory=dict)
     y: dict[tuple[str, str, int, int], pulp.LpVariable] = field(default_factory=dict)
     short: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
-    spend: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = field(default_factory=dict)
+    spend: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
+    funded_by: dict[tuple[str, int], list[pulp.LpVariable]] = field(default_factory=dict)  # (p,t) -> x
     spent_from: dict[tuple[str, int], list[tuple[str, pulp.LpVariable]]] = field(
         default_factory=dict
     )  # (s,t) -> (p, x)
     out: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = field(default_factory=dict)
     registry: dict[str, ConstraintInfo] = field(default_factory=dict)
+    columns: list[pulp.LpVariable] = field(default_factory=list)  # every variable, in creation order
+    rows: list[tuple[list[int], list[float]]] = field(default_factory=list)  # per constraint: columns, values
     extra: list[pulp.LpVariable] = field(default_factory=list)  # added after the build (diagnosis slacks)
     _names: set[str] = field(default_factory=set, repr=False)
+    _safe: dict[object, str] = field(default_factory=dict, repr=False)
 
     def variables(self) -> list[pulp.LpVariable]:
-        """Every variable, in a fixed order: x, y, short, then any added later."""
-        return [*self.x.values(), *self.y.values(), *self.short.values(), *self.extra]
+        """Every variable, in a fixed order: as built, then any added later."""
+        return [*self.columns, *self.extra]
 
     @property
     def years(self) -> range:
@@ -94,6 +106,15 @@ class Model:
     def stream(self, code: str) -> FundingStream:
         return self._streams_by_code[code]
 
+    def spend_terms(self, programme: str, t: int) -> list[tuple[pulp.LpVariable, float]]:
+        """spend[p,t] as terms: empty when no stream may fund the programme that year."""
+        variable = self.spend.get((programme, t))
+        return [] if variable is None else [(variable, 1.0)]
+
+    def spent(self, values, programme: str, t: int) -> float:
+        """spend[p,t] from a solution, as the sum of its x (so tables add up exactly)."""
+        return sum(values.value(variable) for variable in self.funded_by.get((programme, t), []))
+
     def __post_init__(self):
         self._streams_by_code = {stream.code: stream for stream in self.streams}
 
@@ -101,13 +122,24 @@ class Model:
 
     def unique_name(self, *parts: object) -> str:
         """A predictable, solver-safe, unique name: ``stream_limit__NCC_CT__2012_13``."""
-        base = "__".join(_SAFE.sub("_", str(part)) for part in parts)
+        safe = self._safe
+        for part in parts:
+            if part not in safe:
+                safe[part] = _SAFE.sub("_", str(part))
+        base = "__".join(safe[part] for part in parts)
         name, counter = base, 1
         while name in self._names:
             counter += 1
             name = f"{base}__{counter}"
         self._names.add(name)
         return name
+
+    def variable(self, *name: object, low: float | None = 0.0, up: float | None = None) -> pulp.LpVariable:
+        """A new variable, numbered in creation order for the solver's arrays."""
+        variable = self.problem.add_variable(self.unique_name(*name), lowBound=low, upBound=up)
+        variable.column = len(self.columns)
+        self.columns.append(variable)
+        return variable
 
     def add(
         self,
@@ -120,18 +152,20 @@ class Model:
         cells: tuple[str, ...],
         unit: str = MONEY,
     ) -> ConstraintInfo:
+        """Register one constraint (terms must name each variable once)."""
         name = self.unique_name(
             family.replace(" ", "_").replace("-", "_"), *keys.values(), self.place.year_labels[t - 1]
         )
         constraint = pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, name, rhs)
         self.problem.addConstraint(constraint)
+        self.rows.append(([variable.column for variable, _ in terms], [coefficient for _, coefficient in terms]))
         info = ConstraintInfo(
             name,
             family,
             dict(keys),
             t,
             tuple(c for c in cells if c),
-            "<=" if sense == LE else ">=",
+            {LE: "<=", GE: ">="}.get(sense, "="),
             rhs,
             unit,
             constraint,
@@ -154,6 +188,7 @@ def build(place: Place, scenario: Scenario) -> Model:
     )
     add_allocation_variables(model)
     add_effect_variables(model)
+    add_spend_definitions(model)
     add_stream_limits(model)
     add_ring_fences(model)
     add_programme_bounds(model)
@@ -184,17 +219,17 @@ def add_allocation_variables(model: Model) -> None:
     A savings stream gets variables only in years some saving can reach (t − Lag ≥ 1);
     in other years its limit would be Σ_p x ≤ 0.
     """
-    problem, place = model.problem, model.place
+    place = model.place
+    labels = place.year_labels
     for stream in model.streams:
-        years = savings_years(place, stream.partner) if stream.kind == SAVINGS else set(model.years)
+        years = sorted(savings_years(place, stream.partner)) if stream.kind == SAVINGS else list(model.years)
         for programme in place.programmes.values():
             if not allowed(stream, programme, model.scenario.pooling):
                 continue
-            for t in sorted(years):
-                name = model.unique_name("x", stream.code, programme.code, place.year_labels[t - 1])
-                variable = problem.add_variable(name, lowBound=0)
+            for t in years:
+                variable = model.variable("x", stream.code, programme.code, labels[t - 1])
                 model.x[(stream.code, programme.code, t)] = variable
-                model.spend.setdefault((programme.code, t), []).append((variable, 1.0))
+                model.funded_by.setdefault((programme.code, t), []).append(variable)
                 model.spent_from.setdefault((stream.code, t), []).append((programme.code, variable))
 
 
@@ -202,14 +237,29 @@ def add_effect_variables(model: Model) -> None:
     """y[p,o,j,t] with 0 ≤ y ≤ w_j (no upper bound on an open last segment), and
     out[o,t] = Σ_p Σ_j ρ_j × y[p,o,j,t] × k / 1,000,000 as an expression."""
     place = model.place
+    labels = place.year_labels
     per_unit_spend = place.unit_pounds / 1_000_000.0
     for (programme, outcome), segments in place.effects.items():
         for j, segment in enumerate(segments, start=1):
             for t in model.years:
-                name = model.unique_name("y", programme, outcome, j, place.year_labels[t - 1])
-                variable = model.problem.add_variable(name, lowBound=0, upBound=segment.width)
+                variable = model.variable("y", programme, outcome, j, labels[t - 1], up=segment.width)
                 model.y[(programme, outcome, j, t)] = variable
                 model.out.setdefault((outcome, t), []).append((variable, segment.rate * per_unit_spend))
+
+
+def add_spend_definitions(model: Model) -> None:
+    """spend[p,t], for every programme and year some stream may fund it::
+
+        Σ_s x[s,p,t] − spend[p,t] = 0
+
+    (A definition, not a constraint of the contract: it is never reported as binding.)
+    """
+    labels = model.place.year_labels
+    for (programme, t), funders in model.funded_by.items():
+        spend = model.variable("spend", programme, labels[t - 1], low=None)
+        model.spend[(programme, t)] = spend
+        terms = [(variable, 1.0) for variable in funders] + [(spend, -1.0)]
+        model.add(SPEND, {"programme": programme}, t, terms, pulp.LpConstraintEQ, 0.0, ())
 
 
 def add_stream_limits(model: Model) -> None:
@@ -270,7 +320,7 @@ def add_programme_bounds(model: Model) -> None:
     """
     for programme in model.place.programmes.values():
         for t in model.years:
-            terms = model.spend.get((programme.code, t), [])
+            terms = model.spend_terms(programme.code, t)
             if programme.min > 0:
                 model.add(
                     PROGRAMME_MIN,
@@ -350,7 +400,7 @@ def add_effect_capacities(model: Model) -> None:
         cells = tuple(segment.cell for segment in segments)
         for t in model.years:
             terms = [(model.y[(programme, outcome, j, t)], 1.0) for j in range(1, len(segments) + 1)]
-            terms += [(variable, -1.0) for variable, _ in model.spend.get((programme, t), [])]
+            terms += [(variable, -1.0) for variable, _ in model.spend_terms(programme, t)]
             model.add(EFFECT_CAPACITY, {"programme": programme, "outcome": outcome}, t, terms, LE, 0.0, cells)
 
 
@@ -369,8 +419,7 @@ def add_targets(model: Model) -> None:
                 continue
             terms = list(model.out.get((outcome.code, t), []))
             if soft:
-                name = model.unique_name("short", outcome.code, place.year_labels[t - 1])
-                short = model.problem.add_variable(name, lowBound=0)
+                short = model.variable("short", outcome.code, place.year_labels[t - 1])
                 model.short[(outcome.code, t)] = short
                 terms.append((short, 1.0))
             model.add(

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 
 from . import fmt, schema
 from .graft import graft
-from .layout import BOLD, TITLE_FONT, finish_sheet, put, write_table
 from .package import Package
 from .report import savings_by_outcome
 from .returns import partner_return, place_tables, return_name, sha256_bytes
+from .sheets import BOLD, TITLE, Book
 from .workbook import cell_ref, read_workbook
 
 
@@ -119,11 +118,13 @@ def totals(result, partner: str) -> dict[str, float]:
     }
 
 
-def partner_sheets(book: openpyxl.Workbook, result, partner: str) -> None:
+def partner_sheets(result, partner: str) -> bytes:
+    """The partner's result sheets, as a workbook of their own (its bytes)."""
     place, units = result.place, result.place.units
     money = fmt.EXCEL_MONEY if units != "£m" else fmt.EXCEL_MONEY_DECIMALS
     name = place.partners[partner].name
-    sheet = book.create_sheet("Summary")
+    book = Book((place.name, f"{name}: {result.scenario.name}", f"{result.started:%d %b %Y}"))
+    sheet = book.sheet("Summary")
     rows = [
         ("Partner", f"{name} ({partner})"),
         ("Place", place.name),
@@ -132,39 +133,36 @@ def partner_sheets(book: openpyxl.Workbook, result, partner: str) -> None:
         ("Years", f"{place.year_labels[0]} to {place.year_labels[-1]}"),
         ("Workbook unit", units),
     ] + [(f"Total {key} ({units})", value) for key, value in totals(result, partner).items()]
-    write_table(
-        sheet, pd.DataFrame(rows, columns=["Setting", "Value"]), {"Value": money}, widths={"Setting": 48, "Value": 60}
-    )
-    row = len(rows) + 3
-    put(sheet.cell(row, 1), "What binds for this partner, worth most first", font=TITLE_FONT)
+    last = sheet.table(["Setting", "Value"], rows, {"Value": money}, widths={"Setting": 48, "Value": 60})
+    row = last + 2
+    sheet.put(row, 1, "What binds for this partner, worth most first", style=TITLE)
     for statement in result.statements:
         if any(involves(result, item.info, partner) for item in statement.items):
             row += 1
-            put(sheet.cell(row, 1), statement.sentence)
-    finish_sheet(sheet, repeat_header=False)
+            sheet.paragraph(row, statement.sentence, 2, per_line=100)
+    sheet.finish(repeat_header=False)
 
+    pool, led = pool_share(result, partner), led_programmes(result, partner)
+    received = f"Received ({units})"
     for title, frame, formats in (
         ("Stream use", stream_use(result, partner), {"Available": money, "Used": money}),
         ("Stream use by programme", flows_from(result, partner), {"Amount": money}),
-        ("Pool share", pool_share(result, partner), {c: money for c in pool_share(result, partner).columns[2:]}),
-        (
-            "Led programmes",
-            led_programmes(result, partner),
-            {c: money for c in led_programmes(result, partner).columns[4:]},
-        ),
+        ("Pool share", pool, {c: money for c in pool.columns[2:]}),
+        ("Led programmes", led, {c: money for c in led.columns[4:]}),
         ("Led programmes funded by", flows_into(result, partner), {"Amount": money}),
         (
             "Savings received",
             savings_received(result, partner),
-            {f"Received ({units})": money, "Cashable %": fmt.EXCEL_PERCENT, "Achieved": fmt.EXCEL_QUANTITY},
+            {received: money, "Cashable %": fmt.EXCEL_PERCENT, "Achieved": fmt.EXCEL_QUANTITY},
         ),
         ("Constraints", constraints(result, partner), {"Shadow price": fmt.EXCEL_MONEY_DECIMALS}),
     ):
-        sheet = book.create_sheet(title)
-        write_table(sheet, frame, formats, widths={"Meaning": 110} if title == "Constraints" else None)
+        sheet = book.sheet(title)
+        sheet.frame(frame, formats, widths={"Meaning": 110} if title == "Constraints" else None)
         if frame.empty:
-            put(sheet.cell(2, 1), "None for this partner.", font=BOLD)
-        finish_sheet(sheet)
+            sheet.put(2, 1, "None for this partner.", style=BOLD)
+        sheet.finish()
+    return book.bytes()
 
 
 def partner_results(result, partner: str, tables, place_hash: str) -> bytes:
@@ -175,9 +173,6 @@ def partner_results(result, partner: str, tables, place_hash: str) -> bytes:
         tables, partner, result.place.name, result.package.path.name, place_hash, results=result.scenario.name
     )
     base = Package.from_bytes(workbook_bytes(made.book))
-    results = openpyxl.Workbook()
-    results.remove(results.active)
-    partner_sheets(results, result, partner)
     titles = {table.title: name for name, table in tables.items()}
     notes = {}
     for where, text in result.notes.items():
@@ -187,7 +182,7 @@ def partner_results(result, partner: str, tables, place_hash: str) -> bytes:
         mapped = made.rows.get((sheet, row)) if sheet else None
         if mapped is not None:
             notes[f"{title}!{cell_ref(mapped, column)}"] = text
-    data, _ = graft(base, workbook_bytes(results), notes)
+    data, _ = graft(base, partner_sheets(result, partner), notes)
     return data
 
 

@@ -9,6 +9,7 @@ to the input and comments can be put on the right cell.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class Place:
     sheet_titles: dict[str, str] = field(default_factory=dict)  # contract name -> title in the workbook
     warnings: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def year_labels(self) -> list[str]:
         """Modelled years t = 1..T as labels: base 2010/11 gives 2011/12, 2012/13, ..."""
         first = int(self.base_year[:4])

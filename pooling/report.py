@@ -81,11 +81,7 @@ def build_tables(
             )
     flows_frame = pd.DataFrame(flows, columns=["Stream", "Partner", "Programme", "Year", "Amount", "Lead"])
 
-    spend = {
-        (p, t): sum(solution.value(v) for v, _ in model.spend.get((p, t), []))
-        for p in place.programmes
-        for t in model.years
-    }
+    spend = {(p, t): model.spent(solution, p, t) for p in place.programmes for t in model.years}
     allocation = []
     for programme in place.programmes.values():
         row = {

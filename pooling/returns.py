@@ -633,7 +633,6 @@ def merged_workbook(package: Package, plan: MergePlan) -> bytes:
     """The place workbook with the edits spliced into its sheets and a Changes sheet added."""
     from .graft import graft
     from .sheetxml import edit_cells
-    from .write import workbook_bytes
 
     parts = dict(package.parts)
     by_sheet: dict[str, dict[tuple[int, int], object]] = {}
@@ -656,37 +655,36 @@ def merged_workbook(package: Package, plan: MergePlan) -> bytes:
         mode=package.mode,
         dates=dict(package.dates),
     )
-    changes = openpyxl.Workbook()
-    sheet = changes.active
-    sheet.title = "Changes"
-    _changes_sheet(sheet, plan)
-    data, _ = graft(edited, workbook_bytes(changes), {})
+    changes = _changes_workbook(plan)
+    data, _ = graft(edited, changes, {})
     return data
 
 
-def _changes_sheet(sheet, plan: MergePlan) -> None:
-    import pandas as pd
+def _changes_workbook(plan: MergePlan) -> bytes:
+    """A workbook holding the Changes sheet: every edit the merge made, and whose."""
+    from .sheets import Book
 
-    from .layout import finish_sheet, write_table
-
+    book = Book(("Merged returns", "", ""))
+    sheet = book.sheet("Changes")
     rows = [
-        {
-            "Sheet": plan.tables[edit.sheet].title,
-            "Cell": cell_ref(edit.row, edit.column),
-            "Old value": edit.old,
-            "New value": edit.new,
-            "Partner": edit.partner,
-            "Return": edit.file,
-            "Return cell": edit.source,
-            "Change": "added row" if edit.row in plan.added_rows.get(edit.sheet, []) else "changed",
-        }
+        (
+            plan.tables[edit.sheet].title,
+            cell_ref(edit.row, edit.column),
+            edit.old,
+            edit.new,
+            edit.partner,
+            edit.file,
+            edit.source,
+            "added row" if edit.row in plan.added_rows.get(edit.sheet, []) else "changed",
+        )
         for edit in plan.edits
     ]
     columns = ["Sheet", "Cell", "Old value", "New value", "Partner", "Return", "Return cell", "Change"]
-    write_table(sheet, pd.DataFrame(rows, columns=columns), widths={"Return": 36, "Return cell": 24})
+    sheet.table(columns, rows, widths={"Return": 36, "Return cell": 24})
     if not rows:
-        put(sheet.cell(2, 1), "No return changed anything.")
-    finish_sheet(sheet)
+        sheet.put(2, 1, "No return changed anything.")
+    sheet.finish()
+    return book.bytes()
 
 
 def write_merged(place_path: Path, returns: list[Path], target: Path) -> MergePlan:

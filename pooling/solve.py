@@ -186,46 +186,35 @@ def model_arrays(model: Model):
     """The model as arrays: variables, objective, row-wise matrix, bounds.
 
     Returns (variables, constraints, cost, col_lower, col_upper, row_lower, row_upper,
-    starts, indices, values) with constraints in registry order.
+    starts, indices, values) with constraints in registry order. The rows come from
+    what the build recorded; after the model is changed (a diagnosis adds slacks to
+    its constraints) they are read from the PuLP constraints instead.
     """
     problem = model.problem
     variables = model.variables()
-    position = {variable.name: index for index, variable in enumerate(variables)}
-    cost = np.zeros(len(variables))
-    for variable, coefficient in problem.objective.items():
-        cost[position[variable.name]] += coefficient
-    inf = np.inf
-    col_lower = np.array([0.0 if v.lowBound is None else v.lowBound for v in variables])
-    col_upper = np.array([inf if v.upBound is None else v.upBound for v in variables])
     constraints = [info.constraint for info in model.registry.values()]
-    starts = np.zeros(len(constraints) + 1, dtype=np.int64)
-    indices, values = [], []
-    row_lower = np.full(len(constraints), -inf)
-    row_upper = np.full(len(constraints), inf)
-    for row, constraint in enumerate(constraints):
-        items = constraint.items()
-        indices.extend(position[variable.name] for variable, _ in items)
-        values.extend(coefficient for _, coefficient in items)
-        starts[row + 1] = len(indices)
-        bound = -constraint.constant
-        if constraint.sense == pulp.LpConstraintLE:
-            row_upper[row] = bound
-        elif constraint.sense == pulp.LpConstraintGE:
-            row_lower[row] = bound
-        else:
-            row_lower[row] = row_upper[row] = bound
-    return (
-        variables,
-        constraints,
-        cost,
-        col_lower,
-        col_upper,
-        row_lower,
-        row_upper,
-        starts,
-        np.asarray(indices, dtype=np.int32),
-        np.asarray(values, dtype=float),
-    )
+    cost = np.zeros(len(variables))
+    if model.extra:
+        position = {id(variable): index for index, variable in enumerate(variables)}
+        rows = [([position[id(v)] for v in c.keys()], list(c.values())) for c in constraints]
+    else:
+        position = {id(variable): variable.column for variable in variables}
+        rows = model.rows
+    for variable, coefficient in problem.objective.items():
+        cost[position[id(variable)]] += coefficient
+    inf = np.inf
+    col_lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables])
+    col_upper = np.array([inf if v.upBound is None else v.upBound for v in variables])
+    lengths = np.fromiter((len(columns) for columns, _ in rows), dtype=np.int64, count=len(rows))
+    starts = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    indices = np.fromiter((i for columns, _ in rows for i in columns), dtype=np.int32, count=int(starts[-1]))
+    values = np.fromiter((v for _, coefficients in rows for v in coefficients), dtype=float, count=int(starts[-1]))
+    bounds = np.array([-c.constant for c in constraints])
+    senses = np.array([c.sense for c in constraints])
+    row_lower = np.where(senses == pulp.LpConstraintLE, -inf, bounds)
+    row_upper = np.where(senses == pulp.LpConstraintGE, inf, bounds)
+    return variables, constraints, cost, col_lower, col_upper, row_lower, row_upper, starts, indices, values
 
 
 def _solve_highs(model: Model) -> Solution:

@@ -19,127 +19,94 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-from openpyxl.utils import get_column_letter
 
 from . import fmt
 from .board import summary_sheet
 from .graft import GraftReport, graft, planned_edits
-from .layout import BOLD, finish_sheet, put, write_table
 from .package import Package, PackageError
 from .schema import RESULT_SHEETS
+from .sheets import BOLD, TOTAL, Book
 
 
 class WriteError(Exception):
     """The output could not be written; the target is untouched."""
 
 
-def results_workbook(result) -> openpyxl.Workbook:
-    """The result sheets, in the contract's order, as a workbook of their own."""
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    summary_sheet(book.create_sheet(RESULT_SHEETS[0]), result)
+def results_workbook(result) -> bytes:
+    """The result sheets, in the contract's order, as a workbook of their own (its bytes)."""
+    book = Book((result.place.name, result.scenario.name, f"{result.started:%d %b %Y}"))
+    summary_sheet(book.sheet(RESULT_SHEETS[0]), result)
     tables = result.tables
     units = result.place.units
     money = fmt.EXCEL_MONEY if units != "£m" else fmt.EXCEL_MONEY_DECIMALS
     if tables is not None:
         years = result.place.year_labels
-        sheet = book.create_sheet("Allocation")
-        last = write_table(sheet, tables.allocation, {c: money for c in ["Baseline", *years, "Total"]})
-        for cell in sheet[last]:
-            cell.font = BOLD
-        put(
-            sheet.cell(last + 2, 1), f"Spend per year in {units}. Baseline is the base year ({result.place.base_year})."
-        )
-        finish_sheet(sheet)
+        sheet = book.sheet("Allocation")
+        allocation = tables.allocation
+        last = sheet.frame(allocation.iloc[:-1], {c: money for c in ["Baseline", *years, "Total"]})
+        total = allocation.iloc[-1]
+        for column, name in enumerate(allocation.columns, start=1):
+            sheet.put(last + 1, column, total[name], money if column > 4 else None, style=TOTAL)
+        sheet.put(last + 3, 1, f"Spend per year in {units}. Baseline is the base year ({result.place.base_year}).")
+        sheet.finish()
 
-        sheet = book.create_sheet("Flows")
-        last = write_table(sheet, tables.flows, {"Amount": fmt.EXCEL_FULL})
-        finish_sheet(sheet, filter_range=f"A1:{get_column_letter(tables.flows.shape[1])}{max(last, 1)}")
+        sheet = book.sheet("Flows")
+        last = sheet.frame(tables.flows, {"Amount": fmt.EXCEL_FULL})
+        sheet.finish(filter_to=(last, tables.flows.shape[1]))
 
-        sheet = book.create_sheet("Pool")
-        write_table(sheet, tables.pool, {c: money for c in tables.pool.columns[3:]})
-        finish_sheet(sheet)
+        sheet = book.sheet("Pool")
+        sheet.frame(tables.pool, {c: money for c in tables.pool.columns[3:]})
+        sheet.finish()
 
-        sheet = book.create_sheet(RESULT_SHEETS[4])
-        write_table(
-            sheet,
+        sheet = book.sheet(RESULT_SHEETS[4])
+        quantity = fmt.EXCEL_QUANTITY
+        sheet.frame(
             tables.outcomes,
-            {
-                "Achieved": fmt.EXCEL_QUANTITY,
-                "Target": fmt.EXCEL_QUANTITY,
-                "Shortfall": fmt.EXCEL_QUANTITY,
-                "Value (£)": fmt.EXCEL_MONEY,
-            },
+            {"Achieved": quantity, "Target": quantity, "Shortfall": quantity, "Value (£)": fmt.EXCEL_MONEY},
         )
-        finish_sheet(sheet)
+        sheet.finish()
 
-        sheet = book.create_sheet("Constraints")
-        write_table(
-            sheet,
+        sheet = book.sheet("Constraints")
+        sheet.frame(
             tables.constraints,
             {"Shadow price": fmt.EXCEL_MONEY_DECIMALS, "Slack": fmt.EXCEL_FULL},
             widths={"Meaning": 120, "Binds": 45, "Input cell": 24, "Constraint": 40},
         )
-        finish_sheet(sheet)
+        sheet.finish()
 
-        sheet = book.create_sheet("Programme limits")
+        sheet = book.sheet("Programme limits")
         frame = tables.positions
-        write_table(
-            sheet,
-            frame,
-            {"Spend": money, "Limit": money, frame.columns[6]: fmt.EXCEL_MONEY, frame.columns[7]: fmt.EXCEL_MONEY},
-            widths={"Why": 120, "Name": 40},
-        )
-        finish_sheet(sheet)
+        formats = {"Spend": money, "Limit": money, frame.columns[6]: fmt.EXCEL_MONEY, frame.columns[7]: fmt.EXCEL_MONEY}
+        sheet.frame(frame, formats, widths={"Why": 120, "Name": 40})
+        sheet.finish()
 
-        sheet = book.create_sheet("Funding used")
-        write_table(sheet, tables.streams, {"Available": money, "Used": money})
-        finish_sheet(sheet)
+        sheet = book.sheet("Funding used")
+        sheet.frame(tables.streams, {"Available": money, "Used": money})
+        sheet.finish()
     else:
         if result.diagnosis is not None:
-            sheet = book.create_sheet("Diagnosis")
+            sheet = book.sheet("Diagnosis")
             rows = [
                 (r.cell, r.info.family, result.place.year_labels[r.info.year - 1], r.amount, r.sentence)
                 for r in result.diagnosis.relaxations
             ]
-            write_table(
-                sheet,
-                _frame(rows, ["Input cell", "Constraint", "Year", "Relaxation needed", "What has to give"]),
-                {"Relaxation needed": fmt.EXCEL_QUANTITY},
-                widths={"What has to give": 120},
-            )
-            finish_sheet(sheet)
+            columns = ["Input cell", "Constraint", "Year", "Relaxation needed", "What has to give"]
+            sheet.table(columns, rows, {"Relaxation needed": fmt.EXCEL_QUANTITY}, widths={"What has to give": 120})
+            sheet.finish()
         for name in RESULT_SHEETS[1:-1]:
-            sheet = book.create_sheet(name)
-            put(
-                sheet.cell(1, 1),
-                f"No results: the scenario is {result.status}. See the Summary and Diagnosis sheets.",
-                font=BOLD,
+            sheet = book.sheet(name)
+            sheet.put(
+                1, 1, f"No results: the scenario is {result.status}. See the Summary and Diagnosis sheets.", style=BOLD
             )
 
-    sheet = book.create_sheet("Audit")
-    write_table(sheet, _frame(result.audit(), ["Item", "Value"]), widths={"Item": 32, "Value": 100})
-    finish_sheet(sheet, landscape=False)
-    for sheet in book.worksheets:
-        sheet.oddHeader.left.text, sheet.oddHeader.center.text, sheet.oddHeader.right.text = (
-            _header_text(result.place.name),
-            _header_text(result.scenario.name),
-            f"{result.started:%d %b %Y}",
-        )
-    return book
-
-
-def _header_text(text: str) -> str:
-    return text.replace("&", "&&")
-
-
-def _frame(rows, columns):
-    import pandas as pd
-
-    return pd.DataFrame(rows, columns=columns)
+    sheet = book.sheet("Audit")
+    sheet.table(["Item", "Value"], result.audit(), widths={"Item": 32, "Value": 100})
+    sheet.finish(landscape=False)
+    return book.bytes()
 
 
 def workbook_bytes(book: openpyxl.Workbook) -> bytes:
+    """An openpyxl workbook (templates, returns) as bytes."""
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -152,7 +119,7 @@ def annotated_workbook(result) -> tuple[bytes, GraftReport]:
     package, or a graft that would not keep every original part), the results come
     back as a workbook of their own and the report says why.
     """
-    results = workbook_bytes(results_workbook(result))
+    results = results_workbook(result)
     try:
         data, report = graft(result.package, results, result.notes)
         check_kept(result.package, data, set(planned_edits(result.package, note_sheets(result.notes))))
@@ -164,7 +131,7 @@ def annotated_workbook(result) -> tuple[bytes, GraftReport]:
         "workbook of their own, and the input workbook was not touched."
     )
     report = GraftReport(fallback=reason)
-    return workbook_bytes(results_workbook(result)), report
+    return results_workbook(result), report
 
 
 def note_sheets(notes: dict[str, str]) -> set[str]:
