@@ -10,32 +10,43 @@ The pipeline, as library calls::
     place, package = pooling.load("spreadsheets/example.xlsx")   # load + validate
     scenario = pooling.read_scenario("scenarios/sr2010-silo.toml", {"pooling": "pooled"})
     result = pooling.solve_scenario(scenario, place, package)
+    comparison = pooling.compare(["scenarios/sr2010-silo.toml", "scenarios/sr2010-pooled.toml"])
 
-See README.md and docs/ for the workbook contract and the model.
+See README.md and docs/ for the workbook contract and the model. Names are imported
+on first use, so ``pooling --help`` and ``pooling validate`` start without loading the
+solver and table libraries.
 """
+
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-from .compare import Comparison, compare  # noqa: E402
-from .errors import InputError  # noqa: E402
-from .package import PackageError  # noqa: E402
-from .pipeline import Result, load, run, solve_scenario  # noqa: E402
-from .scenario import Scenario, ScenarioError, read_scenario, scenario_from_dict  # noqa: E402
-from .validate import ValidationError  # noqa: E402
+_NAMES = {
+    "Comparison": "comparison",
+    "compare": "comparison",
+    "InputError": "errors",
+    "PackageError": "package",
+    "Result": "pipeline",
+    "load": "pipeline",
+    "run": "pipeline",
+    "solve_scenario": "pipeline",
+    "Scenario": "scenario",
+    "ScenarioError": "scenario",
+    "read_scenario": "scenario",
+    "scenario_from_dict": "scenario",
+    "ValidationError": "validate",
+}
 
-__all__ = [
-    "Comparison",
-    "compare",
-    "InputError",
-    "PackageError",
-    "Result",
-    "Scenario",
-    "ScenarioError",
-    "ValidationError",
-    "load",
-    "read_scenario",
-    "run",
-    "scenario_from_dict",
-    "solve_scenario",
-    "__version__",
-]
+__all__ = sorted(_NAMES) + ["__version__"]
+
+
+def __getattr__(name: str):
+    if name in _NAMES:
+        value = getattr(import_module(f".{_NAMES[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'pooling' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

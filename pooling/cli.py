@@ -249,8 +249,8 @@ def compare(scenarios, output, solver, as_json):
       pooling compare scenarios/sr2010-silo.toml scenarios/sr2010-pooled.toml \\
           scenarios/sr2010-pooled-ringfenced.toml -o comparison.xlsx
     """
-    from .compare import compare as compare_scenarios
-    from .compare import write_comparison
+    from .comparison import compare as compare_scenarios
+    from .comparison import write_comparison
     from .write import WriteError
 
     try:

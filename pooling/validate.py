@@ -161,8 +161,8 @@ def read_table(raw: RawSheet, sheet: Sheet, problems: Problems) -> Table | None:
         if number <= header_number:
             continue
         contract_cells = [values[positions[key] - 1] if positions[key] <= len(values) else None for key in positions]
-        uncalculated = [(number, positions[key]) in raw.uncalculated for key in positions]
-        if all(_blank(value) for value in contract_cells) and not any(uncalculated):
+        flagged = [(number, positions[key]) in raw.uncalculated or (number, positions[key]) in raw.errors for key in positions]
+        if all(_blank(value) for value in contract_cells) and not any(flagged):
             continue
         row = Row(number)
         for column in sheet.columns:
@@ -179,6 +179,10 @@ def read_table(raw: RawSheet, sheet: Sheet, problems: Problems) -> Table | None:
                     f"formula {formula} has no calculated value; open the workbook in Excel "
                     "or LibreOffice and save it so the value is calculated",
                 )
+                row.values[column.key] = None
+                continue
+            if (number, index) in raw.errors:
+                problems.add(where, f"the cell holds the Excel error {raw.errors[(number, index)]}; correct it and save again")
                 row.values[column.key] = None
                 continue
             value = values[index - 1] if index <= len(values) else None

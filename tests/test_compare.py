@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import pooling
 from pooling.cli import main
-from pooling.compare import compare
+from pooling.comparison import compare
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -50,7 +50,7 @@ def test_json_gives_every_figure_at_full_precision(tmp_path):
 
 
 def test_the_workbook_has_every_sheet_and_adds_up(comparison, tmp_path):
-    from pooling.compare import write_comparison
+    from pooling.comparison import write_comparison
 
     out = tmp_path / "compare.xlsx"
     write_comparison(comparison, out)
@@ -97,7 +97,7 @@ def test_not_optimal_exits_3(tmp_path):
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_the_comparison_opens_and_prints_with_its_charts_in_libreoffice(comparison, tmp_path):
-    from pooling.compare import write_comparison
+    from pooling.comparison import write_comparison
 
     out = tmp_path / "compare.xlsx"
     write_comparison(comparison, out)
