@@ -7,6 +7,7 @@ status: 0 solved to optimality, 1 bad input, 2 bad usage, 3 infeasible or unboun
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -429,5 +430,27 @@ def template(output):
     click.echo(f"Wrote {output}")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+
+
+def entry() -> None:
+    """The ``pooling`` console script: run the command, then leave at once.
+
+    A run leaves hundreds of thousands of objects (the model, the tables) that the
+    interpreter would free one by one at exit, which takes longer than solving a small
+    place. Everything the command writes is closed and synced by then, so once stdout
+    and stderr are flushed the process can end without that teardown.
+    """
+    try:
+        main(standalone_mode=True)
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+        if isinstance(stop.code, str):
+            print(stop.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":  # python -m pooling.cli
+    entry()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import posixpath
 import stat
+import sys
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -58,14 +59,34 @@ class PackageError(InputError):
 
 
 def require_defusedxml() -> None:
-    """Fail closed if openpyxl would parse XML without defusedxml's guards."""
-    import openpyxl.xml
+    """Fail closed unless the XML parser we use refuses entity declarations.
 
-    if not openpyxl.xml.DEFUSEDXML:
+    Every XML part the tool parses goes through defusedxml (or expat with the same
+    guards, in :func:`scan`); the cell values are read by calamine, whose parser does
+    not expand entities, and any part that declares a DTD is refused before either
+    sees it. This checks, once, that defusedxml really refuses an entity, and that
+    openpyxl, if it is loaded, is set to use defusedxml too.
+    """
+    global _CHECKED
+    if _CHECKED:
+        return
+    try:
+        SafeET.fromstring('<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
+    except Exception as exc:  # defusedxml.EntitiesForbidden, as it should
+        if "Entit" not in type(exc).__name__:
+            raise PackageError(f"the XML parser's guard against entities did not work ({exc}); refusing to read") from None
+    else:
+        raise PackageError("the XML parser expanded an entity; refusing to read workbooks without protection against XML bombs")
+    openpyxl_xml = sys.modules.get("openpyxl.xml")
+    if openpyxl_xml is not None and not openpyxl_xml.DEFUSEDXML:
         raise PackageError(
             "openpyxl is not using defusedxml (is OPENPYXL_DEFUSEDXML set to False?); "
             "refusing to read workbooks without protection against XML bombs"
         )
+    _CHECKED = True
+
+
+_CHECKED = False
 
 
 def _sniff(head: bytes) -> str | None:

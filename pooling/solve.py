@@ -23,6 +23,7 @@ for ≥ rows); ``explain.py`` computes them from the values.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -91,6 +92,7 @@ def cbc_path() -> str:
     return PULP_CBC_CMD.pulp_cbc_path
 
 
+@functools.cache
 def cbc_version() -> str:
     import subprocess
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
-from openpyxl.utils import get_column_letter
 
 from .package import NS_MAIN, Package, PackageError, require_defusedxml
 
@@ -44,9 +43,18 @@ class RawWorkbook:
         return [sheet.name for sheet in self.package.sheets]
 
 
+def column_letter(column: int) -> str:
+    """'A' for 1, 'Z' for 26, 'AA' for 27."""
+    letters = ""
+    while column > 0:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
 def cell_ref(row: int, column: int) -> str:
     """``D7`` for row 7, column 4."""
-    return f"{get_column_letter(column)}{row}"
+    return f"{column_letter(column)}{row}"
 
 
 def column_index(letters: str) -> int:

@@ -1,0 +1,5 @@
+"""python -m pooling: the command line."""
+
+from .cli import entry
+
+entry()
