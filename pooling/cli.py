@@ -430,8 +430,6 @@ def template(output):
     click.echo(f"Wrote {output}")
 
 
-
-
 def entry() -> None:
     """The ``pooling`` console script: run the command, then leave at once.
 

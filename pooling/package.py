@@ -74,9 +74,13 @@ def require_defusedxml() -> None:
         SafeET.fromstring('<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
     except Exception as exc:  # defusedxml.EntitiesForbidden, as it should
         if "Entit" not in type(exc).__name__:
-            raise PackageError(f"the XML parser's guard against entities did not work ({exc}); refusing to read") from None
+            raise PackageError(
+                f"the XML parser's guard against entities did not work ({exc}); refusing to read"
+            ) from None
     else:
-        raise PackageError("the XML parser expanded an entity; refusing to read workbooks without protection against XML bombs")
+        raise PackageError(
+            "the XML parser expanded an entity; refusing to read workbooks without protection against XML bombs"
+        )
     openpyxl_xml = sys.modules.get("openpyxl.xml")
     if openpyxl_xml is not None and not openpyxl_xml.DEFUSEDXML:
         raise PackageError(

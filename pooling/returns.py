@@ -209,7 +209,7 @@ def partner_return(
         for offset, (number, values) in enumerate(rows, start=2):
             mapping[(spec.name, number)] = offset
             for column, value in enumerate(values, start=1):
-                if value is not None:
+                if not _blank(value):
                     put(sheet.cell(offset, column), value)
                     base_rows.append((spec.name, number, table.headers[column - 1] or get_column_letter(column), value))
             put(sheet.cell(offset, place_column), number).fill = LOCKED_FILL
@@ -424,6 +424,10 @@ def plan_merge(place_raw: RawWorkbook, returns: list[Path]) -> MergePlan:
                 values = list(values)
                 where_row = f"{name}: {sheet.title}!"
                 place_row = values[place_column - 1] if place_column <= len(values) else None
+                if isinstance(place_row, float) and place_row.is_integer():
+                    place_row = int(place_row)  # numbers read as floats
+                elif _blank(place_row):
+                    place_row = None
                 data = {place: values[ret - 1] if ret <= len(values) else None for ret, place in columns.items()}
                 if all(_blank(value) for value in data.values()) and place_row is None:
                     continue

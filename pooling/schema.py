@@ -23,6 +23,7 @@ any       the cell as it is (the Place sheet's values, checked setting by settin
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 #: A cell that may not be blank.
@@ -44,7 +45,7 @@ class Column:
     refers_to: str | None = None  # the sheet whose codes this column holds
     blank_means: str = ""  # what a blank cell means, in words, where the value alone does not say
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         return normalise(self.name)
 
@@ -83,6 +84,7 @@ class Setting:
         return normalise(self.name)
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise(header: object) -> str:
     """Header as matched: case-insensitive, surrounding and repeated spaces ignored."""
     return " ".join(str(header).split()).casefold()

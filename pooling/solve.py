@@ -56,6 +56,7 @@ class Solution:
     shadow_prices: dict[str, float] = field(default_factory=dict)  # constraint name -> d objective / d rhs
     reduced_costs: dict[str, float] = field(default_factory=dict)  # variable name -> d objective / d value
     message: str = ""  # what the solver said, in words
+    timings: dict[str, float] = field(default_factory=dict)  # phases of the solve, where known
 
     @property
     def optimal(self) -> bool:
@@ -219,10 +220,13 @@ def model_arrays(model: Model):
     return variables, constraints, cost, col_lower, col_upper, row_lower, row_upper, starts, indices, values
 
 
-def _solve_highs(model: Model) -> Solution:
+IPM_FROM_COLUMNS = 100_000  # above this, HiGHS's interior point method (with crossover) is faster
+
+
+def highs_lp(model: Model):
+    """The model as a highspy ``HighsLp``, with its variables and constraints in order."""
     import highspy
 
-    started = time.perf_counter()
     variables, constraints, cost, col_lower, col_upper, row_lower, row_upper, starts, indices, values = model_arrays(
         model
     )
@@ -231,7 +235,7 @@ def _solve_highs(model: Model) -> Solution:
     lp.num_col_ = len(variables)
     lp.num_row_ = len(constraints)
     lp.col_cost_ = cost
-    lp.col_lower_ = col_lower
+    lp.col_lower_ = np.where(np.isinf(col_lower), -inf, col_lower)
     lp.col_upper_ = np.where(np.isinf(col_upper), inf, col_upper)
     lp.row_lower_ = np.where(np.isinf(row_lower), -inf, row_lower)
     lp.row_upper_ = np.where(np.isinf(row_upper), inf, row_upper)
@@ -242,14 +246,32 @@ def _solve_highs(model: Model) -> Solution:
     lp.a_matrix_.num_col_ = len(variables)
     lp.a_matrix_.num_row_ = len(constraints)
     lp.sense_ = highspy.ObjSense.kMaximize if model.problem.sense == pulp.LpMaximize else highspy.ObjSense.kMinimize
+    return lp, variables, constraints
+
+
+def configured_highs(columns: int):
+    """A quiet HiGHS with the tolerances shared with CBC, and the interior point method
+    (crossover on, so duals come from a basis) for large models, where the pooled
+    model's many interchangeable streams make the simplex method slow."""
     highs = _new_highs()
     highs.setOptionValue("primal_feasibility_tolerance", PRIMAL_TOLERANCE)
     highs.setOptionValue("dual_feasibility_tolerance", DUAL_TOLERANCE)
+    if columns > IPM_FROM_COLUMNS:
+        highs.setOptionValue("solver", "ipm")
+    return highs
+
+
+def _solve_highs(model: Model) -> Solution:
+    import highspy
+
+    clock = time.perf_counter()
+    lp, variables, constraints = highs_lp(model)
+    highs = configured_highs(len(variables))
     highs.passModel(lp)
+    converted = time.perf_counter()
     highs.run()
-    seconds = time.perf_counter() - started
+    ran = time.perf_counter()
     status_code = highs.getModelStatus()
-    text = highs.modelStatusToString(status_code)
     HMS = highspy.HighsModelStatus
     status = {
         HMS.kOptimal: OPTIMAL,
@@ -263,22 +285,22 @@ def _solve_highs(model: Model) -> Solution:
         objective=None,
         solver="highs",
         solver_version=f"HiGHS {highs.version()}",
-        seconds=seconds,
-        message=text,
+        seconds=0.0,
+        message=highs.modelStatusToString(status_code),
     )
-    if status != OPTIMAL:
-        return solution
-    result = highs.getSolution()
-    col_value = np.asarray(result.col_value) if len(variables) else np.zeros(0)
-    col_dual = np.asarray(result.col_dual) if len(variables) else np.zeros(0)
-    row_dual = np.asarray(result.row_dual) if len(constraints) else np.zeros(0)
-    for index, variable in enumerate(variables):
-        variable.varValue = float(col_value[index])
-        solution.values[variable.name] = float(col_value[index])
-        solution.reduced_costs[variable.name] = float(col_dual[index])
-    for index, constraint in enumerate(constraints):
-        solution.shadow_prices[constraint.name] = float(row_dual[index])
-    solution.objective = _objective_value(model, solution)
+    if status == OPTIMAL:
+        result = highs.getSolution()
+        names = [variable.name for variable in variables]
+        col_value = list(result.col_value) if variables else []
+        solution.values = dict(zip(names, col_value))
+        solution.reduced_costs = dict(zip(names, result.col_dual)) if variables else {}
+        solution.shadow_prices = dict(zip((c.name for c in constraints), result.row_dual)) if constraints else {}
+        for variable, value in zip(variables, col_value):
+            variable.varValue = value
+        solution.objective = _objective_value(model, solution)
+    done = time.perf_counter()
+    solution.timings = {"convert": converted - clock, "run": ran - converted, "read back": done - ran}
+    solution.seconds = done - clock
     return solution
 
 

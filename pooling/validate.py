@@ -19,7 +19,7 @@ from . import schema
 from .errors import InputError
 from .place import Outcome, Partner, Place, Programme, Saving, Segment, Stream, year_label
 from .schema import REQUIRED, Column, Sheet, normalise
-from .workbook import RawSheet, RawWorkbook, cell_ref
+from .workbook import RawSheet, RawWorkbook, cell_ref, column_letter
 
 HEADER_SEARCH_ROWS = 20
 _YEAR_LABEL = re.compile(r"^\s*(\d{4})\s*[/-]\s*(\d{2})\s*$")
@@ -46,15 +46,21 @@ class ValidationError(InputError):
 
 @dataclass
 class Row:
-    """One data row of a contract sheet: parsed values and the cell of each column."""
+    """One data row of a contract sheet: parsed values, and where each column's cell is."""
 
     number: int
     values: dict[str, object] = field(default_factory=dict)  # column key -> parsed value
-    cells: dict[str, str] = field(default_factory=dict)  # column name -> Sheet!Ref
     extra: dict[str, object] = field(default_factory=dict)  # other headers -> raw value
+    places: dict[str, str] = field(default_factory=dict, repr=False)  # column name -> "Sheet!D" (no row)
 
     def __getitem__(self, column: str):
         return self.values[normalise(column)]
+
+    @property
+    def cells(self) -> dict[str, str]:
+        """Column name -> ``Sheet!Ref`` of its cell in this row (made when asked: a large
+        sheet has hundreds of thousands of cells, and few are ever named)."""
+        return {name: f"{place}{self.number}" for name, place in self.places.items()}
 
 
 @dataclass
@@ -156,40 +162,60 @@ def read_table(raw: RawSheet, sheet: Sheet, problems: Problems) -> Table | None:
     if missing:
         return None
 
+    # Each contract column once: its key, position, parser, and "Sheet!D" for its cells.
+    plan = [
+        (column, positions[column.key] - 1, _PARSERS[column.kind], f"{title}!{column_letter(positions[column.key])}")
+        for column in sheet.columns
+        if column.key in positions
+    ]
+    absent = {
+        column.key: (None if column.blank is REQUIRED else column.blank)
+        for column in sheet.columns
+        if column.key not in positions
+    }
+    places = {column.name: place for column, _, _, place in plan}
+    places.update({header: f"{title}!{column_letter(index)}" for header, index in extra_headers.items()})
+    flagged = {**raw.uncalculated, **raw.errors}
     rows = []
     for number, values in raw.rows:
         if number <= header_number:
             continue
-        contract_cells = [values[positions[key] - 1] if positions[key] <= len(values) else None for key in positions]
-        flagged = [(number, positions[key]) in raw.uncalculated or (number, positions[key]) in raw.errors for key in positions]
-        if all(_blank(value) for value in contract_cells) and not any(flagged):
+        width = len(values)
+        cells = [values[index] if index < width else None for _, index, _, _ in plan]
+        if all(value is None or value == "" or _blank(value) for value in cells) and not (
+            flagged and any((number, index + 1) in flagged for _, index, _, _ in plan)
+        ):
             continue
-        row = Row(number)
-        for column in sheet.columns:
-            if column.key not in positions:
-                row.values[column.key] = column.blank if column.blank is not REQUIRED else None
-                continue
-            index = positions[column.key]
-            where = f"{title}!{cell_ref(number, index)}"
-            row.cells[column.name] = where
-            if (number, index) in raw.uncalculated:
-                formula = raw.uncalculated[(number, index)]
-                problems.add(
-                    where,
-                    f"formula {formula} has no calculated value; open the workbook in Excel "
-                    "or LibreOffice and save it so the value is calculated",
-                )
+        row = Row(number, dict(absent), places=places)
+        for (column, index, parser, place), value in zip(plan, cells):
+            if flagged and (number, index + 1) in flagged:
+                where = f"{place}{number}"
+                if (number, index + 1) in raw.uncalculated:
+                    problems.add(
+                        where,
+                        f"formula {raw.uncalculated[(number, index + 1)]} has no calculated value; open the workbook "
+                        "in Excel or LibreOffice and save it so the value is calculated",
+                    )
+                else:
+                    problems.add(
+                        where,
+                        f"the cell holds the Excel error {raw.errors[(number, index + 1)]}; correct it and save again",
+                    )
                 row.values[column.key] = None
-                continue
-            if (number, index) in raw.errors:
-                problems.add(where, f"the cell holds the Excel error {raw.errors[(number, index)]}; correct it and save again")
-                row.values[column.key] = None
-                continue
-            value = values[index - 1] if index <= len(values) else None
-            row.values[column.key] = parse_cell(value, column, where, problems)
+            elif value is None or value == "" or _blank(value):
+                if column.blank is REQUIRED:
+                    problems.add(f"{place}{number}", f"{column.name} is blank")
+                    row.values[column.key] = None
+                else:
+                    row.values[column.key] = column.blank
+            else:
+                try:
+                    row.values[column.key] = parser(value, column)
+                except ValueError as exc:
+                    problems.add(f"{place}{number}", str(exc))
+                    row.values[column.key] = None
         for header, index in extra_headers.items():
-            row.extra[header] = values[index - 1] if index <= len(values) else None
-            row.cells[header] = f"{title}!{cell_ref(number, index)}"
+            row.extra[header] = values[index - 1] if index <= width else None
             if (number, index) in raw.uncalculated:
                 row.extra[header] = _Uncalculated(raw.uncalculated[(number, index)])
         rows.append(row)
@@ -202,7 +228,7 @@ class _Uncalculated:
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
+    return value is None or value == "" or (value.__class__ is str and not value.strip())
 
 
 def parse_cell(value: object, column: Column, where: str, problems: Problems):
@@ -508,39 +534,47 @@ def check_generated_stream_codes(funding: Table, partners: Table, problems: Prob
 
 def check_effect_segments(table: Table, problems: Problems) -> dict[tuple[str, str], tuple[Segment, ...]]:
     """Segments per (programme, outcome): ordered by Up to, only the last open, rates not increasing."""
+    programme, outcome, rate, up_to = (normalise(name) for name in ("Programme", "Outcome", "Per £m", "Up to"))
     grouped: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for row in table.rows:
-        if row["Programme"] is not None and row["Outcome"] is not None:
-            grouped[(row["Programme"], row["Outcome"])].append(row)
+        values = row.values
+        if values[programme] is not None and values[outcome] is not None:
+            grouped[(values[programme], values[outcome])].append(row)
+
+    def cell(row: Row, name: str) -> str:
+        return f"{row.places.get(name, row.places['Programme'])}{row.number}"
+
     segments = {}
     for key, rows in grouped.items():
-        if any(row["Per £m"] is None for row in rows):
+        if any(row.values[rate] is None for row in rows):
             continue  # already reported
-        bounded = sorted((row for row in rows if row["Up to"] is not None), key=lambda row: (row["Up to"], row.number))
-        open_ended = [row for row in rows if row["Up to"] is None]
+        bounded = sorted(
+            (row for row in rows if row.values[up_to] is not None), key=lambda row: (row.values[up_to], row.number)
+        )
+        open_ended = [row for row in rows if row.values[up_to] is None]
         for row in open_ended[1:]:
             problems.add(
-                row.cells.get("Up to", row.cells["Programme"]),
+                cell(row, "Up to"),
                 f"Up to is blank but is not the last segment of {key[0]} → {key[1]} "
                 f"(row {open_ended[0].number} is blank too); only the last segment may have no limit",
             )
-        ordered = bounded + open_ended[:1]
         built = []
-        start = 0.0
-        for previous, row in zip([None] + ordered, ordered):
-            end = row["Up to"]
+        start, previous = 0.0, None
+        for row in bounded + open_ended[:1]:
+            end, level = row.values[up_to], row.values[rate]
             if end is not None and end <= start:
                 what = "zero" if previous is None else f"that of row {previous.number} ({_plain(start)})"
-                problems.add(row.cells["Up to"], f"Up to ({_plain(end)}) must be above {what}")
-            elif previous is not None and row["Per £m"] > previous["Per £m"]:
+                problems.add(cell(row, "Up to"), f"Up to ({_plain(end)}) must be above {what}")
+            elif previous is not None and level > previous.values[rate]:
                 problems.add(
-                    row.cells["Per £m"],
-                    f"rate {_plain(row['Per £m'])} per £m is above the previous segment's "
-                    f"{_plain(previous['Per £m'])} (row {previous.number}); rates must not increase",
+                    cell(row, "Per £m"),
+                    f"rate {_plain(level)} per £m is above the previous segment's "
+                    f"{_plain(previous.values[rate])} (row {previous.number}); rates must not increase",
                 )
-            built.append(Segment(start=start, end=end, rate=row["Per £m"], cell=row.cells["Per £m"]))
+            built.append(Segment(start=start, end=end, rate=level, cell=cell(row, "Per £m")))
             if end is not None:
                 start = end
+            previous = row
         segments[key] = tuple(built)
     return segments
 

@@ -9,6 +9,7 @@ it is reported by cell, never read as zero or blank.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class RawWorkbook:
         return [sheet.name for sheet in self.package.sheets]
 
 
+@functools.lru_cache(maxsize=1024)
 def column_letter(column: int) -> str:
     """'A' for 1, 'Z' for 26, 'AA' for 27."""
     letters = ""
@@ -95,10 +97,10 @@ def read_workbook(path: Path, wanted: set[str]) -> RawWorkbook:
 def _read_values(package: Package, titles: list[str]) -> dict[str, list[tuple[int, tuple]]]:
     """Cell values (as last calculated) of the named sheets, row by row.
 
-    Read with python-calamine, several times faster than openpyxl on large sheets.
-    Its values are made to match what openpyxl reads: a blank is None, a whole number
-    is an int. It reads an error cell as blank, so errors are found in the XML
-    (:func:`_formulas_and_errors`) and reported by cell, never read as blanks.
+    Read with python-calamine, several times faster than openpyxl on large sheets. A
+    blank cell reads as "", a number as a float, a date as a date. It reads an error
+    cell as blank, so errors are found in the XML (:func:`_formulas_and_errors`) and
+    reported by cell, never read as blanks.
     """
     import python_calamine
 
@@ -114,12 +116,11 @@ def _read_values(package: Package, titles: list[str]) -> dict[str, list[tuple[in
         except Exception as exc:
             reason = " ".join(str(exc).split())
             raise PackageError(f"{package.path}: sheet {title} cannot be read ({reason})") from None
-        rows = []
-        for number, values in enumerate(grid, start=1):
-            cells = tuple(_value(value) for value in values)
-            if any(value is not None for value in cells):
-                rows.append((number, cells))
-        result[title] = rows
+        # Blank cells stay "" (every reader of these rows treats "" as blank): converting
+        # each of a large sheet's cells would cost more than reading it.
+        result[title] = [
+            (number, tuple(values)) for number, values in enumerate(grid, start=1) if values.count("") < len(values)
+        ]
     return result
 
 
@@ -130,14 +131,6 @@ def _keep_flagged_rows(raw: RawSheet) -> None:
     missing = {row for row, _ in [*raw.uncalculated, *raw.errors]} - present
     if missing:
         raw.rows = sorted(raw.rows + [(number, ()) for number in missing])
-
-
-def _value(value):
-    if value == "":
-        return None
-    if type(value) is float and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    return value
 
 
 def _formulas_and_errors(part: bytes) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]:

@@ -25,7 +25,11 @@ def read_with_openpyxl(path: Path) -> RawWorkbook:
     for key, raw in fast.sheets.items():
         sheet = book[raw.title]
         sheet.reset_dimensions()
-        rows = [(n, values) for n, values in enumerate(sheet.iter_rows(values_only=True), start=1) if any(v is not None for v in values)]
+        rows = [
+            (n, values)
+            for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            if any(v is not None for v in values)
+        ]
         sheets[key] = RawSheet(raw.title, rows, raw.uncalculated, raw.errors)
     book.close()
     return RawWorkbook(fast.path, fast.package, sheets)
@@ -75,8 +79,12 @@ def test_an_error_cell_is_reported_by_cell_not_read_as_blank(tmp_path):
     assert found["Funding!D3"] == "the cell holds the Excel error #DIV/0!; correct it and save again"
 
 
-def test_whole_numbers_read_as_integers(tmp_path):
-    path = write_sheets(tmp_path / "w.xlsx", {"Partners": [["Partner"], [7], [7.5], ["007"]]})
+def test_numbers_codes_and_blanks_read_as_written(tmp_path):
+    path = write_sheets(
+        tmp_path / "w.xlsx",
+        {"Partners": [["Partner", "Name"], [7, None], [7.5, 0], ["007", ""], [None, None], [0, False]]},
+    )
     rows = read_workbook(path, {"partners"}).sheets["partners"].rows
-    assert [values[0] for _, values in rows] == ["Partner", 7, 7.5, "007"]
-    assert type(rows[1][1][0]) is int
+    assert [number for number, _ in rows] == [1, 2, 3, 4, 6]  # row 5 is blank; a row of zeros is not
+    assert [values[0] for _, values in rows] == ["Partner", 7, 7.5, "007", 0]
+    assert rows[2][1][1] == 0 and rows[4][1][1] is False

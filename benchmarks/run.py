@@ -1,0 +1,255 @@
+"""Benchmarks: where the time goes, at three sizes, against the floor no tool can beat.
+
+    python benchmarks/run.py                  # all sizes, median of 3 runs each
+    python benchmarks/run.py --repeat 1 --sizes small,medium
+
+For each size (``pooling.synthetic.SIZES``: about 3,000, 25,000 and 270,000
+variables) a contract workbook and a pooled scenario are generated, and the real
+pipeline runs in a fresh process, phase by phase: load (read the workbook), validate,
+build (the PuLP model), convert (the model handed to HiGHS as arrays), solve (HiGHS
+itself), read back (values and duals), explain, write (the annotated workbook). The
+**floor** is the same LP, exported from our model as sparse arrays and solved by
+highspy directly with the same options: the solver's own time, which no modelling
+layer can beat. The ratio is (build + convert + solve + read back) / floor. Each
+phase is the median of the runs; peak memory is the largest resident size of the
+run's process.
+
+It also times ``pooling run`` on the example as a whole process (what a treasurer
+waits for), and reading and validating a workbook of 50,000 rows. The last line reads
+``largest: N variables, R× the highspy floor``, for scripts that follow it over time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PHASES = ("load", "validate", "build", "convert", "solve", "read back", "explain", "write")
+SCENARIO = {
+    "name": "Benchmark: pooled, grants cut, council tax frozen",
+    "objective": "outcomes",
+    "pooling": "pooled",
+    "ring_fencing": "removed",
+    "council_tax": {"freeze": True},
+    "change": {"source": {"grant": -0.071}},
+}
+
+
+def child(workbook: Path, scenario_path: Path, output: Path) -> dict:
+    """One run of the pipeline, phase by phase, and the floor (in this process)."""
+    from pooling import schema
+    from pooling.diagnose import diagnose
+    from pooling.explain import binding_constraints, cell_notes, programme_positions, statements
+    from pooling.model import build
+    from pooling.pipeline import Result
+    from pooling.report import build_tables
+    from pooling.scenario import read_scenario
+    from pooling.solve import configured_highs, highs_lp, solve
+    from pooling.validate import validate
+    from pooling.workbook import read_workbook
+
+    times = {}
+    clock = time.perf_counter()
+    raw = read_workbook(workbook, {sheet.key for sheet in schema.SHEETS})
+    times["load"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    place = validate(raw)
+    times["validate"] = time.perf_counter() - clock
+    scenario = read_scenario(scenario_path, {"solver": "highs"})
+    clock = time.perf_counter()
+    model = build(place, scenario)
+    times["build"] = time.perf_counter() - clock
+    solution = solve(model)
+    times["convert"], times["solve"], times["read back"] = (
+        solution.timings[k] for k in ("convert", "run", "read back")
+    )
+    clock = time.perf_counter()
+    binding = binding_constraints(model, solution)
+    grouped = statements(model, solution, binding)
+    positions = programme_positions(model, solution, binding)
+    tables = build_tables(model, solution, binding, positions)
+    notes = cell_notes(model, solution, grouped)
+    diagnosis = diagnose(place, scenario) if solution.status == "infeasible" else None
+    times["explain"] = time.perf_counter() - clock
+    import datetime as dt
+
+    result = Result(
+        place,
+        raw.package,
+        scenario,
+        model,
+        solution,
+        binding,
+        grouped,
+        positions,
+        tables,
+        notes,
+        dt.datetime.now(dt.UTC),
+    )
+    result.diagnosis = diagnosis
+    clock = time.perf_counter()
+    result.write(output)
+    times["write"] = time.perf_counter() - clock
+
+    lp, variables, constraints = highs_lp(model)
+    highs = configured_highs(len(variables))
+    highs.passModel(lp)
+    clock = time.perf_counter()
+    highs.run()
+    times["floor"] = time.perf_counter() - clock
+    nonzeros = len(lp.a_matrix_.index_)
+    return {
+        "times": times,
+        "variables": len(variables),
+        "constraints": len(constraints),
+        "nonzeros": nonzeros,
+        "status": solution.status,
+        "objective": solution.objective,
+        "floor objective": highs.getInfo().objective_function_value,
+    }
+
+
+def in_child(arguments: list[str], timeout: float = 3600) -> tuple[dict | None, float, float]:
+    """Run ``benchmarks/run.py`` with ``arguments`` in a fresh process: (its JSON, seconds, peak MB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, __file__, *arguments], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    output, errors = process.stdout.read(), process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"benchmark child failed: {errors.strip()[-2000:]}")
+    lines = output.strip().splitlines()
+    return (json.loads(lines[-1]) if lines else None), seconds, usage.ru_maxrss / 1024
+
+
+def make_size(folder: Path, size: str) -> tuple[Path, Path]:
+    from pooling.synthetic import generate_place, write_scenario, write_workbook
+
+    workbook, scenario = folder / f"{size}.xlsx", folder / f"{size}.toml"
+    write_workbook(generate_place(7, size=size, units="£000"), workbook)
+    write_scenario(SCENARIO, workbook, scenario)
+    return workbook, scenario
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def table(rows: list[dict]) -> str:
+    header = ["size", "variables", "rows", "non-zeros", *PHASES, "floor", "× floor", "build/solve", "peak MB"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        t = row["times"]
+        modelling = t["build"] + t["convert"] + t["solve"] + t["read back"]
+        cells = [
+            row["size"],
+            f"{row['variables']:,}",
+            f"{row['constraints']:,}",
+            f"{row['nonzeros']:,}",
+            *(f"{t[phase]:.2f}" for phase in PHASES),
+            f"{t['floor']:.2f}",
+            f"{modelling / t['floor']:.2f}",
+            f"{t['build'] / t['solve']:.0%}",
+            f"{row['peak']:,.0f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median reported)")
+    parser.add_argument("--sizes", default="small,medium,large")
+    parser.add_argument("--child", nargs=4, metavar=("KIND", "A", "B", "C"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, *paths = args.child
+        if kind == "pipeline":
+            print(json.dumps(child(*map(Path, paths))))
+        elif kind == "load":
+            import pooling
+
+            clock = time.perf_counter()
+            place, _ = pooling.load(Path(paths[0]))
+            rows = sum(
+                len(getattr(place, name)) for name in ("partners", "streams", "programmes", "outcomes", "savings")
+            )
+            rows += sum(len(segments) for segments in place.effects.values())
+            print(json.dumps({"seconds": time.perf_counter() - clock, "rows": rows}))
+        return
+
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        for size in args.sizes.split(","):
+            workbook, scenario = make_size(folder, size)
+            runs, peaks = [], []
+            for number in range(args.repeat):
+                print(f"{size}: run {number + 1} of {args.repeat} ...", file=sys.stderr, flush=True)
+                data, _, peak = in_child(
+                    ["--child", "pipeline", str(workbook), str(scenario), str(folder / f"{size}-out.xlsx")]
+                )
+                runs.append(data)
+                peaks.append(peak)
+                (folder / f"{size}-out.xlsx").unlink(missing_ok=True)
+                (folder / f"{size}-out.xlsx.bak").unlink(missing_ok=True)
+            times = {phase: median([run["times"][phase] for run in runs]) for phase in [*PHASES, "floor"]}
+            results.append({**runs[0], "size": size, "times": times, "peak": max(peaks)})
+            gap = abs(runs[0]["objective"] - runs[0]["floor objective"]) / max(1.0, abs(runs[0]["floor objective"]))
+            print(f"{size}: objective matches the floor's to {gap:.1e}", file=sys.stderr)
+
+        print("Pipeline phases (seconds, median of runs; HiGHS):")
+        print(table(results))
+        print()
+
+        process = []
+        for _ in range(max(args.repeat, 5)):
+            started = time.perf_counter()
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pooling",
+                    "run",
+                    "scenarios/sr2010-pooled.toml",
+                    "-o",
+                    str(folder / "example.xlsx"),
+                ],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+            process.append(time.perf_counter() - started)
+        print(
+            f"pooling run on the example, as a whole process: {median(process):.2f} s (median of {len(process)}; target 1.5 s)"
+        )
+
+        from pooling.synthetic import generate_place, write_workbook
+
+        big = folder / "rows.xlsx"
+        write_workbook(generate_place(11, programmes=400, outcomes=60, effect_density=1.0), big)
+        loads = [in_child(["--child", "load", str(big), "-", "-"])[0] for _ in range(args.repeat)]
+        print(
+            f"reading and validating a workbook of {loads[0]['rows']:,} rows: "
+            f"{median([load['seconds'] for load in loads]):.2f} s (median of {len(loads)}; target 2 s)"
+        )
+    largest = results[-1]
+    t = largest["times"]
+    ratio = (t["build"] + t["convert"] + t["solve"] + t["read back"]) / t["floor"]
+    print(f"largest: {largest['variables']} variables, {ratio:.2f}× the highspy floor")
+
+
+if __name__ == "__main__":
+    main()
