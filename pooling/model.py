@@ -123,12 +123,15 @@ class Model:
     def unique_name(self, *parts: object) -> str:
         """A predictable, solver-safe, unique name: ``stream_limit__NCC_CT__2012_13``."""
         safe = self._safe
-        for part in parts:
-            if part not in safe:
-                safe[part] = _SAFE.sub("_", str(part))
-        base = "__".join(safe[part] for part in parts)
+        try:
+            base = "__".join([safe[part] for part in parts])
+        except KeyError:
+            for part in parts:
+                if part not in safe:
+                    safe[part] = _SAFE.sub("_", str(part))
+            base = "__".join([safe[part] for part in parts])
         name, counter = base, 1
-        while name in self._names:
+        while name in self._names:  # two codes that read alike once made safe
             counter += 1
             name = f"{base}__{counter}"
         self._names.add(name)
