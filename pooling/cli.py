@@ -47,6 +47,8 @@ def main() -> None:
       pooling run scenarios/sr2010-pooled.toml -o results.xlsx
       pooling run scenarios/sr2010-pooled.toml --pooling silo --solver highs
       pooling compare scenarios/sr2010-silo.toml scenarios/sr2010-pooled.toml -o compare.xlsx
+      pooling partners scenarios/sr2010-pooled.toml -o partnership.xlsx
+      pooling partners scenarios/sr2010-pooled.toml -o partnership.xlsx
       pooling validate spreadsheets/example.xlsx
       pooling split spreadsheets/example.xlsx -o returns/
       pooling merge spreadsheets/example.xlsx returns/*.xlsx -o merged.xlsx
@@ -287,6 +289,71 @@ def compare(scenarios, output, solver, as_json):
         if output is not None:
             click.echo(f"Wrote {output}")
     sys.exit(0 if all(result.optimal for result in comparison.results) else EXIT_NOT_OPTIMAL)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Partnership workbook to write.")
+@click.option("--workers", type=int, help="Processes solving coalitions in parallel (default: all cores).")
+@click.option(
+    "--samples", type=int, default=2000, show_default=True, help="Orders sampled when there are more than 12 partners."
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the sampled orders.")
+@click.option("--solver", type=click.Choice(["cbc", "highs"]), help="Override the scenario's solver.")
+@click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON (full precision).")
+def partners(scenario, output, workers, samples, seed, solver, as_json):
+    """Who gains from pooling in SCENARIO: the dividend, fair shares, the walk-away test.
+
+    Solves the place with every coalition of partners pooling (the rest in silo),
+    and gives each partner's fair share of the partnership dividend (its Shapley
+    value: exact up to 12 partners, sampled beyond), the place's loss if it walked
+    away, whether any coalition would do better on its own (the core), the money
+    flows between partners, and the payments that would share the cashable savings
+    in proportion to the fair shares. Exit status 3 if a coalition has no feasible
+    plan (the analysis says which, and why).
+
+    \b
+    Example:
+      pooling partners scenarios/sr2010-pooled.toml -o partnership.xlsx
+    """
+    from .partnership import analyse, sentences, to_dict, write_partnership
+    from .pipeline import load
+    from .scenario import read_scenario
+    from .write import WriteError
+
+    def progress(done, total):
+        if sys.stderr.isatty():
+            click.echo(f"\r  coalitions solved: {done}/{total}", err=True, nl=done == total)
+
+    try:
+        resolved = read_scenario(scenario, {"solver": solver} if solver else None)
+        place, package = load(resolved.workbook)
+        _progress(f"Solving every coalition of {len(place.partners)} partners ...")
+        analysis = analyse(place, package, resolved, workers=workers, samples=samples, seed=seed, progress=progress)
+    except InputError as error:
+        _fail(error, as_json)
+    if output is not None:
+        try:
+            write_partnership(analysis, output)
+        except WriteError as error:
+            click.echo(f"Could not write the analysis: {error}", err=True)
+            sys.exit(EXIT_USAGE)
+    if as_json:
+        click.echo(json.dumps(to_dict(analysis), indent=2))
+    else:
+        game = analysis.game
+        for sentence in sentences(analysis):
+            click.echo(sentence)
+        if game.shapley:
+            shown = (lambda amount: money_units(amount, place.units)) if game.least_cost else money_pounds
+            click.echo("Fair shares and walk-away losses:")
+            losses = game.walk_away()
+            for code, partner in place.partners.items():
+                loss = "unknown" if losses[code] is None else shown(losses[code])
+                click.echo(f"  {partner.name} ({code}): fair share {shown(game.shapley[code])}, walk-away loss {loss}")
+        if output is not None:
+            click.echo(f"Wrote {output}")
+    sys.exit(0 if analysis.game.whole else EXIT_NOT_OPTIMAL)
 
 
 @main.command()

@@ -202,11 +202,21 @@ def build(place: Place, scenario: Scenario) -> Model:
     return model
 
 
-def allowed(stream: FundingStream, programme, pooling: str) -> bool:
-    """May stream s fund programme p? Silo: i(s) = ℓ(p). Pooled: also Pooled = yes when s is poolable."""
+def pooling_partners(place: Place, scenario: Scenario) -> set[str]:
+    """The partners who pool: none in silo; in pooled, all of them, or the scenario's
+    coalition (a coalition of one is that partner in silo)."""
+    if scenario.pooling != "pooled":
+        return set()
+    members = set(place.partners) if scenario.coalition is None else set(scenario.coalition)
+    return members if scenario.coalition is None or len(members) > 1 else set()
+
+
+def allowed(stream: FundingStream, programme, members: set[str]) -> bool:
+    """May stream s fund programme p? Silo: i(s) = ℓ(p). Pooled: also Pooled = yes when s is
+    poolable (and, for a coalition, when both the stream's partner and the lead are in it)."""
     if stream.partner == programme.lead:
         return True
-    return pooling == "pooled" and programme.pooled and stream.poolable
+    return programme.pooled and stream.poolable and stream.partner in members and programme.lead in members
 
 
 def savings_years(place: Place, partner: str) -> set[int]:
@@ -224,10 +234,11 @@ def add_allocation_variables(model: Model) -> None:
     """
     place = model.place
     labels = place.year_labels
+    members = pooling_partners(place, model.scenario)
     for stream in model.streams:
         years = sorted(savings_years(place, stream.partner)) if stream.kind == SAVINGS else list(model.years)
         for programme in place.programmes.values():
-            if not allowed(stream, programme, model.scenario.pooling):
+            if not allowed(stream, programme, members):
                 continue
             for t in years:
                 variable = model.variable("x", stream.code, programme.code, labels[t - 1])
@@ -347,18 +358,22 @@ def add_programme_bounds(model: Model) -> None:
 
 
 def add_pool_shares(model: Model) -> None:
-    """Pool share, ``pooled`` only, for every partner i and year t::
+    """Pool share, ``pooled`` only, for every partner i (of the coalition, if the scenario
+    names one) and year t::
 
         Pool min %_i × B[i,t] ≤ Σ_{s of i, poolable, not SAVINGS} Σ_{p pooled} x[s,p,t] ≤ Pool max %_i × B[i,t]
 
     where B[i,t] = Σ A[s,t] over i's poolable streams other than SAVINGS. The upper
     bound is left out when Pool max % is 100%: the stream limits already imply it.
     """
-    if model.scenario.pooling != "pooled":
-        return
     place = model.place
+    members = pooling_partners(place, model.scenario)
+    if not members:
+        return
     pooled = {code for code, programme in place.programmes.items() if programme.pooled}
     for partner in place.partners.values():
+        if partner.code not in members:
+            continue
         own = [s.code for s in model.streams if s.partner == partner.code and s.counts_for_pool_share]
         for t in model.years:
             base = pool_base(model.streams, partner.code, t)

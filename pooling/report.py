@@ -14,7 +14,7 @@ import pandas as pd
 
 from .explain import Binding, ProgrammePosition
 from .funding import SAVINGS
-from .model import Model
+from .model import Model, pooling_partners
 from .solve import Solution
 
 NONZERO = 1e-9  # smaller flows are solver noise, not money
@@ -103,12 +103,14 @@ def build_tables(
         total_row[column] = float(allocation_frame[column].sum()) if len(allocation_frame) else 0.0
     allocation_frame = pd.concat([allocation_frame, pd.DataFrame([total_row])], ignore_index=True)
 
-    # In silo nothing is pooled: a partner's money on its own pooled programmes is not a
-    # contribution to a pool, and the pool shares do not apply.
-    pooling = model.scenario.pooling == "pooled"
-    pooled = {code for code, programme in place.programmes.items() if programme.pooled} if pooling else set()
+    # In silo (and for a partner outside the pooling coalition) nothing is pooled: its money
+    # on its own pooled programmes is not a contribution to a pool, and no share applies.
+    members = pooling_partners(place, model.scenario)
+    pooled_programmes = {code for code, programme in place.programmes.items() if programme.pooled}
     pool = []
     for partner in place.partners.values():
+        pooling = partner.code in members
+        pooled = pooled_programmes if pooling else set()
         for t in model.years:
             counted = [s for s in model.streams if s.partner == partner.code and s.counts_for_pool_share]
             base = sum(s.amounts[t - 1] for s in counted)

@@ -50,6 +50,7 @@ class Scenario:
     change_source: dict[str, float] = field(default_factory=dict)
     change_partner: dict[str, float] = field(default_factory=dict)
     change_stream: dict[str, float] = field(default_factory=dict)
+    coalition: tuple[str, ...] | None = None  # partners who pool (pooled only); None = all
     path: Path | None = None  # the scenario file, when read from one
     overrides: tuple[str, ...] = ()  # KEY=VALUE applied on top of the file
 
@@ -62,6 +63,7 @@ class Scenario:
             ("pooling", self.pooling),
             ("ring_fencing", ring),
             ("solver", self.solver),
+            ("coalition", "all partners" if self.coalition is None else ", ".join(self.coalition) or "none"),
             ("council_tax.freeze", "yes" if self.freeze else "no"),
             (
                 "council_tax.freeze_grant",
@@ -100,7 +102,7 @@ class Scenario:
         return {
             "workbook": str(self.workbook),
             "objective": self.objective,
-            "pooling": self.pooling,
+            "pooling": self.pooling if self.coalition is None else f"{self.pooling} among {', '.join(self.coalition)}",
             "ring-fencing": ring,
             "council tax": council_tax,
             "funding changes": "; ".join(changes),
@@ -144,7 +146,17 @@ def scenario_from_dict(
         set_key(data, key, value)
         applied.append(f"{key}={_show(value)}")
     problems: list[str] = []
-    known_top = {"name", "workbook", "objective", "pooling", "ring_fencing", "solver", "council_tax", "change"}
+    known_top = {
+        "name",
+        "workbook",
+        "objective",
+        "pooling",
+        "ring_fencing",
+        "solver",
+        "coalition",
+        "council_tax",
+        "change",
+    }
     for key in data:
         if key not in known_top:
             problems.append(f"{key}: unknown key (known: {', '.join(sorted(known_top))})")
@@ -173,6 +185,14 @@ def scenario_from_dict(
             ring_fencing = tuple(item.strip() for item in value)
         else:
             problems.append(f'ring_fencing: must be "kept", "removed" or a list of stream codes, not {_show(value)}')
+
+    coalition = data.get("coalition")
+    if coalition is not None:
+        if not isinstance(coalition, list) or not all(isinstance(code, str) for code in coalition):
+            problems.append(f"coalition: must be a list of partner codes, not {_show(coalition)}")
+            coalition = None
+        else:
+            coalition = tuple(dict.fromkeys(code.strip() for code in coalition))
 
     council_tax = _table(data, "council_tax", {"freeze", "freeze_grant", "growth"}, problems)
     freeze = council_tax.get("freeze", True)
@@ -232,6 +252,7 @@ def scenario_from_dict(
         change_source=tables["source"],
         change_partner=tables["partner"],
         change_stream=tables["stream"],
+        coalition=coalition,
         path=path,
         overrides=tuple(applied),
     )
@@ -251,6 +272,9 @@ def check_against_place(scenario: Scenario, place) -> list[str]:
             problems.append(
                 f"change.stream.{code}: '{code}' is a council-tax stream; it changes by council_tax.growth, not [change]"
             )
+    for code in scenario.coalition or ():
+        if code not in place.partners:
+            problems.append(f"coalition: no partner '{code}' in the workbook")
     if not isinstance(scenario.ring_fencing, str):
         for code in scenario.ring_fencing:
             stream = place.streams.get(code)

@@ -1,0 +1,626 @@
+"""Who gains from pooling: coalition values, fair shares, the walk-away test, money flows.
+
+The game
+--------
+For a coalition S of partners, v(S) is the contract model's objective when the
+partners in S pool (pooled programmes led by members take poolable money from members
+only, and the pool shares apply to members) and everyone else acts in silo. A
+coalition of one is that partner in silo, so v({i}) = v(∅), the all-silo place.
+v(N) is the pooled run and v(∅) the silo run; the **partnership dividend** is what
+pooling adds, w(N), where
+
+    w(S) = v(S) − v(∅)     (outcome value: more is better)
+    w(S) = v(∅) − v(S)     (least cost: spending saved)
+
+**Fair shares** are the Shapley values of the game w: each partner's marginal
+contribution w(S ∪ {i}) − w(S), averaged over every order in which the partners
+could join. They add up to the dividend (efficiency). With up to 12 partners every
+coalition is solved (each once, in parallel across cores); beyond that, random
+orders are sampled (a stated seed and count) and each share is reported with a 95%
+confidence interval.
+
+**Walk-away test.** The place's loss if partner i left: w(N) − w(N ∖ {i}). The
+**core** asks whether any coalition could do better on its own than the shares give
+it: w(S) > Σ_{i ∈ S} φ_i. If so, the coalition is named.
+
+**Money flows and settlement.** From the pooled run: what each partner put into
+programmes led by others, what others put into its programmes, and the cashable
+savings it received, year by year. The cashable gain of pooling for a partner is the
+present value of the cashable savings it receives pooled less those it receives in
+silo; a fair settlement shares the place's total cashable gain in proportion to the
+fair shares, and states the difference as payments between named partners that add
+up to zero.
+
+A coalition whose model is infeasible (a partner's pool cap cannot fund its own pooled
+programmes' minimums, say) is named with the reason, and the shares are not presented
+as if the game were whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import os
+import random
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnose import diagnose
+from .model import build
+from .place import Place
+from .scenario import Scenario
+from .solve import OPTIMAL, solve
+
+EXACT_UP_TO = 12
+
+
+@dataclass
+class CoalitionValue:
+    members: frozenset[str]
+    status: str
+    value: float | None  # the model's objective
+    reason: str = ""  # why not optimal, in words
+
+
+@dataclass
+class Game:
+    place: Place
+    scenario: Scenario
+    values: dict[frozenset[str], CoalitionValue]
+    exact: bool
+    samples: int = 0  # orders sampled, when not exact
+    seed: int | None = None
+    shapley: dict[str, float] = field(default_factory=dict)
+    interval: dict[str, float] = field(default_factory=dict)  # half-width of the 95% interval, when sampled
+
+    @property
+    def partners(self) -> list[str]:
+        return list(self.place.partners)
+
+    @property
+    def everyone(self) -> frozenset[str]:
+        return frozenset(self.partners)
+
+    @property
+    def least_cost(self) -> bool:
+        return self.scenario.objective == "least-cost"
+
+    def gain(self, members: frozenset[str]) -> float | None:
+        """w(S): what the coalition's pooling adds over the all-silo place."""
+        value = self.values[_key(members)].value
+        silo = self.values[frozenset()].value
+        if value is None or silo is None:
+            return None
+        return silo - value if self.least_cost else value - silo
+
+    @property
+    def infeasible(self) -> list[CoalitionValue]:
+        return [value for value in self.values.values() if value.status != OPTIMAL]
+
+    @property
+    def whole(self) -> bool:
+        return not self.infeasible
+
+    @property
+    def dividend(self) -> float | None:
+        return self.gain(self.everyone)
+
+    def walk_away(self) -> dict[str, float | None]:
+        """The place's loss if each partner left: w(N) − w(N ∖ {i})."""
+        total = self.dividend
+        losses = {}
+        for partner in self.partners:
+            rest = self.gain(self.everyone - {partner}) if _key(self.everyone - {partner}) in self.values else None
+            losses[partner] = None if total is None or rest is None else total - rest
+        return losses
+
+    def core_violations(self, tolerance: float = 1e-6) -> list[tuple[frozenset[str], float, float]]:
+        """Coalitions that would do better alone: (members, w(S), the shares they get)."""
+        if not self.shapley:
+            return []
+        found = []
+        scale = max(1.0, abs(self.dividend or 0.0))
+        for members, value in self.values.items():
+            if len(members) < 2 or members == self.everyone or value.status != OPTIMAL:
+                continue
+            worth = self.gain(members)
+            shares = sum(self.shapley[partner] for partner in members)
+            if worth - shares > tolerance * scale:
+                found.append((members, worth, shares))
+        return sorted(found, key=lambda item: -(item[1] - item[2]))
+
+
+def _key(members) -> frozenset[str]:
+    """Coalitions of fewer than two pool with nobody: they are the all-silo place."""
+    members = frozenset(members)
+    return members if len(members) > 1 else frozenset()
+
+
+def coalition_scenario(scenario: Scenario, members: frozenset[str], everyone: frozenset[str]) -> Scenario:
+    if len(members) < 2:
+        return dataclasses.replace(scenario, pooling="silo", coalition=None)
+    coalition = None if members == everyone else tuple(sorted(members))
+    return dataclasses.replace(scenario, pooling="pooled", coalition=coalition)
+
+
+def solve_coalition(place: Place, scenario: Scenario, members: frozenset[str], solver: str | None) -> CoalitionValue:
+    """v(S): the objective of the place when S pools and everyone else is in silo."""
+    scenario = coalition_scenario(scenario, members, frozenset(place.partners))
+    solution = solve(build(place, scenario), solver)
+    reason = ""
+    if solution.status != OPTIMAL:
+        diagnosis = diagnose(place, scenario, solver) if solution.status == "infeasible" else None
+        reason = "; ".join(diagnosis.lines()[:3]) if diagnosis and diagnosis.relaxations else solution.message
+    return CoalitionValue(members, solution.status, solution.objective, reason)
+
+
+# Worker processes receive the place and scenario once, then coalitions one by one.
+_WORKER: dict = {}
+
+
+def _start_worker(place: Place, scenario: Scenario, solver: str | None) -> None:
+    _WORKER.update(place=place, scenario=scenario, solver=solver)
+
+
+def _solve_in_worker(members: frozenset[str]) -> CoalitionValue:
+    return solve_coalition(_WORKER["place"], _WORKER["scenario"], members, _WORKER["solver"])
+
+
+def solve_coalitions(
+    place: Place, scenario: Scenario, coalitions: list[frozenset[str]], solver: str | None, workers: int, progress=None
+) -> dict[frozenset[str], CoalitionValue]:
+    """Solve each coalition once (the all-silo place stands for every coalition of one)."""
+    wanted = list(dict.fromkeys(_key(members) for members in coalitions))
+    results: dict[frozenset[str], CoalitionValue] = {}
+    if workers <= 1 or len(wanted) < 4:
+        for number, members in enumerate(wanted, start=1):
+            results[members] = solve_coalition(place, scenario, members, solver)
+            if progress:
+                progress(number, len(wanted))
+        return results
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_start_worker, initargs=(place, scenario, solver)
+    ) as pool:
+        for number, value in enumerate(
+            pool.map(_solve_in_worker, wanted, chunksize=max(1, len(wanted) // (8 * workers))), start=1
+        ):
+            results[value.members] = value
+            if progress:
+                progress(number, len(wanted))
+    return results
+
+
+def shapley_exact(game: Game) -> dict[str, float]:
+    """φ_i = Σ_{S ⊆ N∖{i}} |S|! (n − |S| − 1)! / n! × (w(S ∪ {i}) − w(S))."""
+    partners = game.partners
+    n = len(partners)
+    weights = [math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n) for size in range(n)]
+    shares = {}
+    for partner in partners:
+        others = [p for p in partners if p != partner]
+        total = 0.0
+        for size in range(n):
+            for members in itertools.combinations(others, size):
+                coalition = frozenset(members)
+                total += weights[size] * (game.gain(coalition | {partner}) - game.gain(coalition))
+        shares[partner] = total
+    return shares
+
+
+def sampled_orders(partners: list[str], samples: int, seed: int) -> list[list[str]]:
+    generator = random.Random(seed)
+    orders = []
+    for _ in range(samples):
+        order = list(partners)
+        generator.shuffle(order)
+        orders.append(order)
+    return orders
+
+
+def shapley_sampled(game: Game, orders: list[list[str]]) -> tuple[dict[str, float], dict[str, float]]:
+    """Mean marginal contribution over sampled orders, and the 95% interval's half-width."""
+    contributions: dict[str, list[float]] = {partner: [] for partner in game.partners}
+    for order in orders:
+        members: frozenset[str] = frozenset()
+        before = game.gain(members)
+        for partner in order:
+            members = members | {partner}
+            after = game.gain(members)
+            contributions[partner].append(after - before)
+            before = after
+    means, halves = {}, {}
+    for partner, values in contributions.items():
+        mean = sum(values) / len(values)
+        spread = math.sqrt(sum((value - mean) ** 2 for value in values) / max(1, len(values) - 1))
+        means[partner] = mean
+        halves[partner] = 1.96 * spread / math.sqrt(len(values))
+    return means, halves
+
+
+def play(
+    place: Place,
+    scenario: Scenario,
+    solver: str | None = None,
+    workers: int | None = None,
+    samples: int = 2000,
+    seed: int = 1,
+    progress=None,
+    known: dict[frozenset[str], CoalitionValue] | None = None,
+) -> Game:
+    """Solve the coalitions the fair shares need (``known`` ones are not solved again),
+    and the shares themselves."""
+    partners = list(place.partners)
+    everyone = frozenset(partners)
+    workers = workers or os.cpu_count() or 1
+    exact = len(partners) <= EXACT_UP_TO
+    if exact:
+        coalitions = [frozenset(c) for size in range(len(partners) + 1) for c in itertools.combinations(partners, size)]
+        orders = []
+    else:
+        orders = sampled_orders(partners, samples, seed)
+        coalitions = [frozenset(order[:size]) for order in orders for size in range(len(partners) + 1)]
+        coalitions += [everyone - {partner} for partner in partners]  # for the walk-away test
+    known = known or {}
+    values = dict(known)
+    values.update(
+        solve_coalitions(place, scenario, [c for c in coalitions if _key(c) not in known], solver, workers, progress)
+    )
+    game = Game(place, scenario, values, exact, samples=0 if exact else samples, seed=None if exact else seed)
+    if game.whole:
+        if exact:
+            game.shapley = shapley_exact(game)
+        else:
+            game.shapley, game.interval = shapley_sampled(game, orders)
+    return game
+
+
+# -- money flows and the settlement -------------------------------------------------------
+
+
+@dataclass
+class Payment:
+    payer: str
+    receiver: str
+    amount: float  # workbook unit, present value
+
+
+@dataclass
+class Partnership:
+    """The whole analysis: the game, the pooled and silo runs, flows and settlement."""
+
+    game: Game
+    pooled: object  # pipeline.Result of the pooled run
+    silo: object  # pipeline.Result of the silo run
+    cashable_gain: dict[str, float] = field(default_factory=dict)  # present value, workbook unit
+    fair_cashable: dict[str, float] = field(default_factory=dict)
+    transfers: dict[str, float] = field(default_factory=dict)  # + receives, − pays
+    payments: list[Payment] = field(default_factory=list)
+
+    def flows(self) -> list[dict]:
+        """Per partner and year: money into others' programmes, others' money into its
+        programmes, cashable savings received (pooled and in silo)."""
+        pooled, silo = self.pooled.tables, self.silo.tables
+        rows = []
+        into = pooled.flows[pooled.flows["Partner"] != pooled.flows["Lead"]].groupby(["Lead", "Year"])["Amount"].sum()
+        silo_savings = silo.pool.set_index(["Partner", "Year"])["Savings received"]
+        for record in pooled.pool.itertuples(index=False):
+            rows.append(
+                {
+                    "Partner": record.Partner,
+                    "Year": record.Year,
+                    "Put into others' programmes": record[8],
+                    "Others put into its programmes": float(into.get((record.Partner, record.Year), 0.0)),
+                    "Cashable savings received": record[7],
+                    "Cashable savings received in silo": float(silo_savings.get((record.Partner, record.Year), 0.0)),
+                }
+            )
+        return rows
+
+
+def present_value_savings(result) -> dict[str, float]:
+    """Each partner's cashable savings over the years, discounted like the objective."""
+    place = result.place
+    labels = {label: t for t, label in enumerate(place.year_labels, start=1)}
+    totals = {partner: 0.0 for partner in place.partners}
+    for record in result.tables.pool.itertuples(index=False):
+        totals[record.Partner] += place.discount(labels[record.Year]) * record[7]
+    return totals
+
+
+def settle(transfers: dict[str, float], tolerance: float = 1e-9) -> list[Payment]:
+    """Payments between named partners that carry out ``transfers`` (+ receives, − pays):
+    the largest payer pays the largest receiver, until all is settled (at most n − 1
+    payments)."""
+    payers = sorted(((-amount, partner) for partner, amount in transfers.items() if amount < -tolerance), reverse=True)
+    receivers = sorted(((amount, partner) for partner, amount in transfers.items() if amount > tolerance), reverse=True)
+    payments = []
+    payers = [[amount, partner] for amount, partner in payers]
+    receivers = [[amount, partner] for amount, partner in receivers]
+    i = j = 0
+    while i < len(payers) and j < len(receivers):
+        amount = min(payers[i][0], receivers[j][0])
+        payments.append(Payment(payers[i][1], receivers[j][1], amount))
+        payers[i][0] -= amount
+        receivers[j][0] -= amount
+        if payers[i][0] <= tolerance:
+            i += 1
+        if receivers[j][0] <= tolerance:
+            j += 1
+    return payments
+
+
+def analyse(
+    place, package, scenario: Scenario, solver=None, workers=None, samples=2000, seed=1, progress=None
+) -> Partnership:
+    """The partnership analysis of one scenario: the pooled and silo runs, the game on top."""
+    from .pipeline import solve_scenario
+
+    everyone = frozenset(place.partners)
+    pooled = solve_scenario(dataclasses.replace(scenario, pooling="pooled", coalition=None), place, package, solver)
+    silo = solve_scenario(dataclasses.replace(scenario, pooling="silo", coalition=None), place, package, solver)
+    known = {
+        everyone: CoalitionValue(everyone, pooled.status, pooled.objective, pooled.solution.message),
+        frozenset(): CoalitionValue(frozenset(), silo.status, silo.objective, silo.solution.message),
+    }
+    game = play(place, scenario, solver, workers, samples, seed, progress, known)
+    analysis = Partnership(game, pooled, silo)
+    if pooled.optimal and silo.optimal:
+        with_pool, without = present_value_savings(pooled), present_value_savings(silo)
+        analysis.cashable_gain = {partner: with_pool[partner] - without[partner] for partner in place.partners}
+        if game.shapley:
+            positive = {partner: max(share, 0.0) for partner, share in game.shapley.items()}
+            total_share, total_gain = sum(positive.values()), sum(analysis.cashable_gain.values())
+            if total_share > 0:
+                analysis.fair_cashable = {p: total_gain * positive[p] / total_share for p in place.partners}
+                analysis.transfers = {p: analysis.fair_cashable[p] - analysis.cashable_gain[p] for p in place.partners}
+                analysis.payments = settle(analysis.transfers)
+    return analysis
+
+
+# -- words, the workbook and the terminal ------------------------------------------------------
+
+
+def _money(analysis: Partnership, amount: float) -> str:
+    from .fmt import money_pounds, money_short
+
+    game = analysis.game
+    return money_short(amount, game.place.units) if game.least_cost else money_pounds(amount)
+
+
+def sentences(analysis: Partnership) -> list[str]:
+    """What a board can quote."""
+    from .fmt import money_short
+
+    game, place = analysis.game, analysis.game.place
+    names = {code: partner.name for code, partner in place.partners.items()}
+    found = []
+    if not game.whole:
+        listed = "; ".join(
+            f"{', '.join(sorted(v.members)) or 'all in silo'}: {v.status} ({v.reason})" for v in game.infeasible[:5]
+        )
+        found.append(
+            f"The game is not whole: {len(game.infeasible)} coalition(s) have no feasible plan, so no fair shares "
+            f"are given. {listed}"
+        )
+        return found
+    what = "spending saved" if game.least_cost else "outcome value"
+    dividend = game.dividend
+    found.append(
+        f"Pooling is worth {_money(analysis, dividend)} of {what} (present value) to {place.name}: "
+        f"{_money(analysis, game.values[game.everyone].value)} pooled against "
+        f"{_money(analysis, game.values[frozenset()].value)} with every partner in silo."
+    )
+    if game.shapley:
+        best = max(game.shapley, key=game.shapley.get)
+        share = game.shapley[best] / dividend if dividend else 0.0
+        how = (
+            "exactly, over every order of joining"
+            if game.exact
+            else f"from {game.samples:,} sampled orders (seed {game.seed})"
+        )
+        found.append(
+            f"{names[best]} makes the partnership work most: its fair share (Shapley value, {how}) is "
+            f"{_money(analysis, game.shapley[best])}, {share:.0%} of the dividend."
+        )
+        losses = {p: loss for p, loss in game.walk_away().items() if loss is not None}
+        if losses:
+            biggest = max(losses, key=losses.get)
+            found.append(
+                f"If {names[biggest]} walked away the place would lose {_money(analysis, losses[biggest])}, "
+                "the most of any partner."
+            )
+        violations = game.core_violations()
+        if violations:
+            members, worth, shares = violations[0]
+            found.append(
+                f"The fair shares are not in the core: {', '.join(names[m] for m in sorted(members))} could gain "
+                f"{_money(analysis, worth)} by pooling on their own, more than the {_money(analysis, shares)} "
+                f"their fair shares give them ({len(violations)} such coalition(s) in all)."
+            )
+        else:
+            found.append(
+                "No coalition would do better on its own than the fair shares give it: the shares are in the core."
+            )
+    if analysis.payments:
+        units = place.units
+        listed = "; ".join(
+            f"{names[p.payer]} pays {names[p.receiver]} {money_short(p.amount, units)}" for p in analysis.payments
+        )
+        found.append(f"Sharing the cashable savings in proportion to the fair shares: {listed} (present value).")
+    return found
+
+
+def partnership_workbook(analysis: Partnership) -> bytes:
+    from . import fmt
+    from .sheets import BOLD, TITLE, Book
+
+    game, place = analysis.game, analysis.game.place
+    units = place.units
+    book = Book((place.name, f"Partnership: {game.scenario.name}", ""))
+    sheet = book.sheet("Partnership")
+    row = 1
+    sheet.put(row, 1, f"{place.name}: who gains from pooling", style=TITLE)
+    for sentence in sentences(analysis):
+        row += 1
+        sheet.paragraph(row, sentence, 9)
+    row += 2
+    losses = game.walk_away()
+    value_unit = units if game.least_cost else "£"
+    columns = [
+        "Partner",
+        "Name",
+        f"Fair share ({value_unit})",
+        "± (95%)",
+        "Share of the dividend",
+        f"Walk-away loss ({value_unit})",
+        f"Cashable gain ({units}, PV)",
+        f"Fair share of cashable gains ({units})",
+        f"Settlement ({units}: + receives, − pays)",
+    ]
+    dividend = game.dividend or 0.0
+    rows = [
+        (
+            code,
+            partner.name,
+            game.shapley.get(code),
+            game.interval.get(code) if not game.exact else None,
+            game.shapley[code] / dividend if game.shapley and dividend else None,
+            losses.get(code),
+            analysis.cashable_gain.get(code),
+            analysis.fair_cashable.get(code),
+            analysis.transfers.get(code),
+        )
+        for code, partner in place.partners.items()
+    ]
+    money = fmt.EXCEL_MONEY
+    formats = {
+        columns[2]: money,
+        columns[3]: money,
+        columns[4]: fmt.EXCEL_PERCENT,
+        columns[5]: money,
+        columns[6]: money,
+        columns[7]: money,
+        columns[8]: money,
+    }
+    first = row
+    last = sheet.table(columns, rows, formats, start_row=row, widths={"Name": 36})
+    sheet.put(last + 1, 1, "Total", style=BOLD)
+    for column in (3, 5, 7, 8, 9):
+        values = [record[column - 1] for record in rows if record[column - 1] is not None]
+        if values:
+            sheet.put(last + 1, column, sum(values), formats.get(columns[column - 1]), style=BOLD)
+    if game.shapley:
+        chart = book.chart("bar")
+        for column, name in ((3, "Fair share"), (6, "Walk-away loss")):
+            chart.add_series(
+                {
+                    "name": name,
+                    "categories": sheet.ref(first + 1, 2, last, 2),
+                    "values": sheet.ref(first + 1, column, last, column),
+                }
+            )
+        chart.set_title({"name": "Fair shares and walk-away losses"})
+        chart.set_x_axis({"num_format": "#,##0"})
+        chart.set_legend({"position": "bottom"})
+        sheet.insert_chart(last + 4, 1, chart, width=760, height=380)
+    sheet.finish(header_row=first, repeat_header=False)
+
+    sheet = book.sheet("Coalitions")
+    coalition_rows = sorted(game.values.values(), key=lambda v: (len(v.members), sorted(v.members)))
+    sheet.table(
+        ["Members", "Size", "Status", f"Objective ({game.scenario.objective})", "Gain over all in silo", "Reason"],
+        [
+            (
+                ", ".join(sorted(v.members)) or "(all in silo)",
+                len(v.members),
+                v.status,
+                v.value,
+                game.gain(v.members) if v.status == OPTIMAL else None,
+                v.reason,
+            )
+            for v in coalition_rows
+        ],
+        {f"Objective ({game.scenario.objective})": fmt.EXCEL_FULL, "Gain over all in silo": money},
+        widths={"Members": 40, "Reason": 80},
+    )
+    sheet.finish()
+
+    sheet = book.sheet("Money flows")
+    if analysis.pooled.tables is not None and analysis.silo.tables is not None:
+        flows = analysis.flows()
+        columns = list(flows[0]) if flows else ["Partner", "Year"]
+        sheet.table(columns, [list(record.values()) for record in flows], {c: money for c in columns[2:]})
+        sheet.put(len(flows) + 3, 1, f"Money in {units}, from the pooled run (savings also from the silo run).")
+    sheet.finish()
+
+    sheet = book.sheet("Settlement")
+    sheet.table(
+        ["Payer", "Receiver", f"Amount ({units}, present value)"],
+        [(place.partners[p.payer].name, place.partners[p.receiver].name, p.amount) for p in analysis.payments],
+        {f"Amount ({units}, present value)": money},
+        widths={"Payer": 40, "Receiver": 40},
+    )
+    sheet.finish()
+
+    from . import __version__
+
+    sheet = book.sheet("Audit")
+    audit = [
+        ("Tool", f"pooling {__version__}"),
+        ("Scenario", game.scenario.name),
+        ("Scenario file", str(game.scenario.path)),
+        ("Input workbook", str(analysis.pooled.package.path)),
+        ("Solver", analysis.pooled.solution.solver_version),
+        ("Coalitions solved", str(len(game.values))),
+        ("Method", "exact: every coalition" if game.exact else f"sampled: {game.samples} orders, seed {game.seed}"),
+        ("v(all), pooled run", repr(game.values[game.everyone].value)),
+        ("v(none), silo run", repr(game.values[frozenset()].value)),
+        ("Dividend", repr(game.dividend)),
+    ]
+    sheet.table(["Item", "Value"], audit, widths={"Item": 32, "Value": 100})
+    sheet.finish(landscape=False)
+    return book.bytes()
+
+
+def to_dict(analysis: Partnership) -> dict:
+    game = analysis.game
+    return {
+        "place": game.place.name,
+        "scenario": game.scenario.name,
+        "objective": game.scenario.objective,
+        "v_all": game.values[game.everyone].value,
+        "v_none": game.values[frozenset()].value,
+        "dividend": game.dividend,
+        "exact": game.exact,
+        "samples": game.samples or None,
+        "seed": game.seed,
+        "whole": game.whole,
+        "infeasible_coalitions": [
+            {"members": sorted(v.members), "status": v.status, "reason": v.reason} for v in game.infeasible
+        ],
+        "shapley": game.shapley,
+        "interval_95": game.interval or None,
+        "walk_away_loss": game.walk_away(),
+        "core_violations": [
+            {"members": sorted(m), "gain_alone": w, "fair_shares": s} for m, w, s in game.core_violations()
+        ],
+        "cashable_gain": analysis.cashable_gain,
+        "transfers": analysis.transfers,
+        "payments": [{"payer": p.payer, "receiver": p.receiver, "amount": p.amount} for p in analysis.payments],
+    }
+
+
+def write_partnership(analysis: Partnership, target: Path) -> None:
+    from .write import WriteError, atomic_write, is_our_output, make_backup, refuse_if_open, verify_workbook
+
+    target = Path(target)
+    refuse_if_open(target)
+    if target.suffix.lower() != ".xlsx":
+        raise WriteError(f"{target}: the partnership analysis is an .xlsx workbook")
+    if target.exists():
+        if not is_our_output(target, ("Partnership", "Coalitions")):
+            raise WriteError(f"{target} exists and was not written by pooling partners; choose another name")
+        make_backup(target)
+    atomic_write(target, partnership_workbook(analysis), verify=verify_workbook)

@@ -1,0 +1,187 @@
+"""Who gains from pooling: games worked out by hand, and the example."""
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+import pooling
+from pooling.cli import main
+from pooling.partnership import analyse, settle, solve_coalition
+
+from .helpers import place_sheets, write_sheets
+
+ROOT = Path(__file__).resolve().parent.parent
+approx = lambda value: pytest.approx(value, rel=1e-7, abs=1e-6)  # noqa: E731
+
+
+def load(tmp_path, sheets, **levers):
+    path = write_sheets(tmp_path / "place.xlsx", sheets)
+    scenario = pooling.scenario_from_dict({"workbook": str(path), "solver": "highs", **levers})
+    place, package = pooling.load(path)
+    return place, package, scenario
+
+
+def three_partners(cap=None):
+    # A leads the pooled programme P (20 units per £1m) but has no money. B and C have £100k
+    # each and programmes of their own: PB buys 5 per £1m, PC 10. A unit is worth £1,000.
+    return place_sheets(
+        partners=[("A", "council", None, None), ("B", "health", None, None), ("C", "police", None, None)],
+        funding=[
+            ("GA", "A", "grant", 0, None, None),
+            ("GB", "B", "other", 100, None, None),
+            ("GC", "C", "grant", 100, None, None),
+        ],
+        programmes=[("P", "A", "yes", 0, None, cap), ("PB", "B", "no", 0, None, None), ("PC", "C", "no", 0, None, None)],
+        outcomes=[("O", 1000, None, None)],
+        effects=[("P", "O", 20, None), ("PB", "O", 5, None), ("PC", "O", 10, None)],
+    )
+
+
+def test_three_partner_game_by_hand(tmp_path):
+    # All in silo: B 0.5 units, C 1.0: £1,500. What pooling adds, w(S):
+    #   {A,B}: B's money into P: 2.0 + C's 1.0 = 3.0 units, w = 1,500
+    #   {A,C}: C's into P: 2.0 + B's 0.5 = 2.5, w = 1,000
+    #   {B,C}: no pooled programme is theirs: w = 0;  all three: 4.0 units, w = 2,500
+    # Shapley (weights 1/3, 1/6, 1/6, 1/3 for coalitions of 0, 1, 1, 2 others):
+    #   A: 1,500/6 + 1,000/6 + 2,500/3 = 1,250;  B: 1,500/6 + 1,500/3 = 750;  C: 1,000/6 + 1,000/3 = 500
+    place, package, scenario = load(tmp_path, three_partners())
+    analysis = analyse(place, package, scenario, workers=1)
+    game = analysis.game
+    assert game.exact and game.whole
+    assert game.values[frozenset()].value == approx(1500.0)
+    assert game.dividend == approx(2500.0)
+    assert game.gain(frozenset("AB")) == approx(1500.0)
+    assert game.gain(frozenset("AC")) == approx(1000.0)
+    assert game.gain(frozenset("BC")) == approx(0.0)
+    assert game.shapley == {"A": approx(1250.0), "B": approx(750.0), "C": approx(500.0)}
+    # Walk-away: w(N) − w(N ∖ {i}): A 2,500 − 0; B 2,500 − 1,000; C 2,500 − 1,500.
+    assert game.walk_away() == {"A": approx(2500.0), "B": approx(1500.0), "C": approx(1000.0)}
+    # The game is convex: the shares are in the core.
+    assert game.core_violations() == []
+
+
+def test_a_coalition_that_would_do_better_alone_is_named(tmp_path):
+    # Now P takes at most £100k. All three: B's money fills P (C's own programme is the
+    # better one), 2.0 + C's 1.0 = 3.0 units, w = 1,500; {A,B} the same, w = 1,500;
+    # {A,C}: 2.0 + 0.5, w = 1,000; {B,C}: 0.
+    # Shapley: A 1,500/6 + 1,000/6 + 1,500/3 = 916.67; B 1,500/6 + (1,500 − 1,000)/3 = 416.67;
+    # C 1,000/6 + 0 = 166.67. A and B alone get 1,500 > 916.67 + 416.67 = 1,333.33.
+    place, package, scenario = load(tmp_path, three_partners(cap=100))
+    game = analyse(place, package, scenario, workers=1).game
+    assert game.shapley == {"A": approx(2750 / 3), "B": approx(1250 / 3), "C": approx(500 / 3)}
+    ((members, worth, shares),) = game.core_violations()
+    assert members == frozenset("AB")
+    assert worth == approx(1500.0) and shares == approx(4000 / 3)
+
+
+def test_two_partner_game_with_savings_and_its_settlement(tmp_path):
+    # A: £100k a year, leads pooled PA (20 per £1m, at most 130). B: £100k, PB of its own (5).
+    # Each unit is worth £1,000 and saves A £200, all cashable, a year later. Two years, no
+    # discounting.
+    # Silo: year 1 PA 100 (2.0) + PB 100 (0.5) = 2.5 units; year 2 A's savings 0.2 × 2.5 =
+    #   0.5 go to PA: 100.5 (2.01) + PB 0.5: 2.51 units. v = 2,500 + 2,510 = 5,010.
+    # Pooled: year 1 PA 130 (2.6) + PB 70 (0.35) = 2.95; year 2 savings 0.59, PA 130 (2.6),
+    #   PB 200.59 − 130 = 70.59 (0.35295): 2.95295. v = 2,950 + 2,952.95 = 5,902.95.
+    # Dividend 892.95, shared equally (two partners): 446.475 each.
+    # Cashable gain: A receives 0.59 pooled against 0.5 in silo: 0.09; B nothing. Shared
+    # like the dividend, 0.045 each: A pays B 0.045 (£45).
+    sheets = place_sheets(
+        partners=[("A", "council", None, None), ("B", "health", None, None)],
+        funding=[("GA", "A", "grant", 100, None, None), ("GB", "B", "other", 100, None, None)],
+        programmes=[("PA", "A", "yes", 0, None, 130), ("PB", "B", "no", 0, None, None)],
+        outcomes=[("O", 1000, None, None)],
+        effects=[("PA", "O", 20, None), ("PB", "O", 5, None)],
+        savings=[("O", "A", 200, 1, 1)],
+        years=2,
+    )
+    place, package, scenario = load(tmp_path, sheets)
+    analysis = analyse(place, package, scenario, workers=1)
+    game = analysis.game
+    assert game.values[frozenset()].value == approx(5010.0)
+    assert game.values[frozenset("AB")].value == approx(5902.95)
+    assert game.shapley == {"A": approx(446.475), "B": approx(446.475)}
+    assert analysis.cashable_gain == {"A": approx(0.09), "B": approx(0.0)}
+    assert analysis.transfers == {"A": approx(-0.045), "B": approx(0.045)}
+    ((payment),) = analysis.payments
+    assert (payment.payer, payment.receiver) == ("A", "B") and payment.amount == approx(0.045)
+
+
+def test_settlement_payments_carry_out_the_transfers():
+    # X pays 5, Y pays 3, Z receives 6, W receives 2: the largest payer pays the largest
+    # receiver first: X → Z 5, Y → Z 1, Y → W 2.
+    payments = settle({"X": -5.0, "Y": -3.0, "Z": 6.0, "W": 2.0})
+    assert [(p.payer, p.receiver, p.amount) for p in payments] == [("X", "Z", 5.0), ("Y", "Z", 1.0), ("Y", "W", 2.0)]
+
+
+def test_an_infeasible_coalition_is_named_and_no_shares_are_given(tmp_path):
+    # B must put at least 80% of its money into pooled programmes, but the only one (led by
+    # A) takes at most 10: any coalition with A and B pooling is infeasible.
+    sheets = place_sheets(
+        partners=[("A", "council", None, None), ("B", "health", 0.8, None), ("C", "fire", None, None)],
+        funding=[("GA", "A", "grant", 10, None, None), ("GB", "B", "other", 100, None, None), ("GC", "C", "grant", 10, None, None)],
+        programmes=[("P", "A", "yes", 0, None, 10), ("PB", "B", "no", 0, None, None), ("PC", "C", "no", 0, None, None)],
+        outcomes=[("O", 1000, None, None)],
+        effects=[("P", "O", 20, None), ("PB", "O", 5, None), ("PC", "O", 5, None)],
+    )
+    place, package, scenario = load(tmp_path, sheets)
+    game = analyse(place, package, scenario, workers=1).game
+    assert not game.whole and not game.shapley
+    broken = {frozenset(v.members) for v in game.infeasible}
+    assert frozenset("AB") in broken and frozenset("ABC") in broken
+    assert any("Partners!D3" in v.reason for v in game.infeasible)
+
+
+@pytest.fixture(scope="module")
+def example():
+    place, package = pooling.load(ROOT / "spreadsheets" / "example.xlsx")
+    scenario = pooling.read_scenario(ROOT / "scenarios" / "sr2010-pooled.toml", {"solver": "highs"})
+    return place, package, scenario, analyse(place, package, scenario, workers=2)
+
+
+def test_fair_shares_add_up_to_the_dividend_on_the_example(example):
+    place, _, _, analysis = example
+    game = analysis.game
+    assert len(place.partners) >= 6 and game.exact and game.whole
+    assert sum(game.shapley.values()) == pytest.approx(game.dividend, rel=1e-9)
+    assert sum(analysis.transfers.values()) == pytest.approx(0.0, abs=1e-6)
+    assert sum(p.amount for p in analysis.payments) == pytest.approx(sum(t for t in analysis.transfers.values() if t > 0), rel=1e-9)
+
+
+def test_v_all_and_v_none_are_the_pooled_and_silo_runs(example):
+    place, package, scenario, analysis = example
+    pooled = pooling.run(ROOT / "scenarios" / "sr2010-pooled.toml", overrides={"solver": "highs"}, counterpart=False)
+    silo = pooling.run(ROOT / "scenarios" / "sr2010-silo.toml", overrides={"solver": "highs"}, counterpart=False)
+    everyone = frozenset(place.partners)
+    assert solve_coalition(place, scenario, everyone, "highs").value == pytest.approx(pooled.objective, rel=1e-9)
+    assert solve_coalition(place, scenario, frozenset(), "highs").value == pytest.approx(silo.objective, rel=1e-9)
+    assert analysis.game.values[everyone].value == pytest.approx(pooled.objective, rel=1e-9)
+    # a coalition of everyone, named in a scenario, is the pooled run too
+    named = pooling.read_scenario(ROOT / "scenarios" / "sr2010-pooled.toml", {"solver": "highs", "coalition": sorted(everyone)})
+    assert pooling.solve_scenario(named, place, package).objective == pytest.approx(pooled.objective, rel=1e-9)
+
+
+def test_one_worker_or_two_give_the_same_game(tmp_path):
+    place, package, scenario = load(tmp_path, three_partners(cap=100))
+    one = analyse(place, package, scenario, workers=1).game
+    two = analyse(place, package, scenario, workers=2).game
+    assert {k: v.value for k, v in one.values.items()} == {k: v.value for k, v in two.values.items()}
+
+
+def test_command_line_writes_the_partnership_and_json(tmp_path):
+    place = write_sheets(tmp_path / "place.xlsx", three_partners())
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(f'name = "Three"\nworkbook = "{place.name}"\nsolver = "highs"\n')
+    out = tmp_path / "partnership.xlsx"
+    result = CliRunner().invoke(main, ["partners", str(scenario), "-o", str(out), "--workers", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["dividend"] == approx(2500.0) and data["shapley"]["A"] == approx(1250.0)
+    assert data["walk_away_loss"]["C"] == approx(1000.0)
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Partnership", "Coalitions", "Money flows", "Settlement", "Audit"]
+    assert len(book["Partnership"]._charts) == 1
+    text = CliRunner().invoke(main, ["partners", str(scenario), "--workers", "1"])
+    assert "Pooling is worth £2,500 of outcome value" in text.output
