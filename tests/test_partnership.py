@@ -185,3 +185,20 @@ def test_command_line_writes_the_partnership_and_json(tmp_path):
     assert len(book["Partnership"]._charts) == 1
     text = CliRunner().invoke(main, ["partners", str(scenario), "--workers", "1"])
     assert "Pooling is worth £2,500 of outcome value" in text.output
+
+
+def test_beyond_twelve_partners_shares_are_sampled_with_an_interval(tmp_path):
+    from pooling.synthetic import generate_place, write_workbook
+
+    path = tmp_path / "many.xlsx"
+    write_workbook(generate_place(1, partners=13, streams_per_partner=1, programmes=14, outcomes=2, years=1, savings=False), path)
+    place, package = pooling.load(path)
+    scenario = pooling.scenario_from_dict({"workbook": str(path), "solver": "highs", "objective": "outcomes"})
+    game = analyse(place, package, scenario, workers=2, samples=12, seed=5).game
+    assert not game.exact and game.samples == 12 and game.seed == 5 and game.whole
+    # every sampled order's marginal contributions add up to the dividend, so their mean does
+    assert sum(game.shapley.values()) == pytest.approx(game.dividend, rel=1e-9, abs=1e-6)
+    assert set(game.interval) == set(place.partners) and all(h >= 0 for h in game.interval.values())
+    assert any(h > 0 for h in game.interval.values())
+    again = analyse(place, package, scenario, workers=1, samples=12, seed=5).game
+    assert again.shapley == pytest.approx(game.shapley)
