@@ -234,6 +234,23 @@ EFFECTS = Sheet(
             blank_means="no limit",
             required=False,
         ),
+        Column(
+            "Low",
+            "quantity",
+            "Lowest plausible Per £m, for sweeps and Monte Carlo runs (an extension of the contract; "
+            "a plain run ignores it). Blank = Per £m.",
+            blank=None,
+            blank_means="Per £m",
+            required=False,
+        ),
+        Column(
+            "High",
+            "quantity",
+            "Highest plausible Per £m, for sweeps and Monte Carlo runs (ignored by a plain run). Blank = Per £m.",
+            blank=None,
+            blank_means="Per £m",
+            required=False,
+        ),
     ),
 )
 
@@ -256,6 +273,23 @@ SAVINGS = Sheet(
             "whole",
             "Years after the outcome that the saving arrives (1 = the next year). Blank = 1.",
             blank=1,
+            required=False,
+        ),
+        Column(
+            "Low",
+            "pounds",
+            "Lowest plausible £ per unit, for sweeps and Monte Carlo runs (an extension of the contract; "
+            "a plain run ignores it). Blank = £ per unit.",
+            blank=None,
+            blank_means="£ per unit",
+            required=False,
+        ),
+        Column(
+            "High",
+            "pounds",
+            "Highest plausible £ per unit, for sweeps and Monte Carlo runs (ignored by a plain run). Blank = £ per unit.",
+            blank=None,
+            blank_means="£ per unit",
             required=False,
         ),
     ),

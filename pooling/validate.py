@@ -104,6 +104,9 @@ def validate(raw: RawWorkbook) -> Place:
     check_programme_bounds(tables["Programmes"], problems)
     check_pool_shares(tables["Partners"], problems)
     check_generated_stream_codes(tables["Funding"], tables["Partners"], problems)
+    check_ranges(tables["Effects"], "Per £m", problems)
+    if "Savings" in tables:
+        check_ranges(tables["Savings"], "£ per unit", problems)
     segments = check_effect_segments(tables["Effects"], problems)
     targets, place_warnings = check_target_years(tables["Outcomes"], labels, problems)
 
@@ -202,7 +205,7 @@ def read_table(raw: RawSheet, sheet: Sheet, problems: Problems) -> Table | None:
                         f"the cell holds the Excel error {raw.errors[(number, index + 1)]}; correct it and save again",
                     )
                 row.values[column.key] = None
-            elif value is None or value == "" or _blank(value):
+            elif value is None or value == "" or (value.__class__ is str and not value.strip()):
                 if column.blank is REQUIRED:
                     problems.add(f"{place}{number}", f"{column.name} is blank")
                     row.values[column.key] = None
@@ -247,6 +250,8 @@ def parse_cell(value: object, column: Column, where: str, problems: Problems):
 
 
 def _code(value: object, column: Column) -> str:
+    if value.__class__ is str:  # the common case, first
+        return value.strip()
     if isinstance(value, bool) or isinstance(value, (dt.datetime, dt.date, dt.time)):
         raise ValueError(f"{column.name} must be a code, not {_describe(value)}")
     if isinstance(value, float):
@@ -532,9 +537,23 @@ def check_generated_stream_codes(funding: Table, partners: Table, problems: Prob
             )
 
 
+def check_ranges(table: Table, column: str, problems: Problems) -> None:
+    """Low ≤ the value ≤ High, where a row gives its plausible range (for sweeps)."""
+    for row in table.rows:
+        value, low, high = row[column], row["Low"], row["High"]
+        if value is None:
+            continue
+        if low is not None and low > value:
+            problems.add(row.cells["Low"], f"Low ({_plain(low)}) is above {column} ({_plain(value)})")
+        if high is not None and high < value:
+            problems.add(row.cells["High"], f"High ({_plain(high)}) is below {column} ({_plain(value)})")
+
+
 def check_effect_segments(table: Table, problems: Problems) -> dict[tuple[str, str], tuple[Segment, ...]]:
     """Segments per (programme, outcome): ordered by Up to, only the last open, rates not increasing."""
-    programme, outcome, rate, up_to = (normalise(name) for name in ("Programme", "Outcome", "Per £m", "Up to"))
+    programme, outcome, rate, up_to, low, high = (
+        normalise(name) for name in ("Programme", "Outcome", "Per £m", "Up to", "Low", "High")
+    )
     grouped: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for row in table.rows:
         values = row.values
@@ -571,7 +590,9 @@ def check_effect_segments(table: Table, problems: Problems) -> dict[tuple[str, s
                     f"rate {_plain(level)} per £m is above the previous segment's "
                     f"{_plain(previous.values[rate])} (row {previous.number}); rates must not increase",
                 )
-            built.append(Segment(start=start, end=end, rate=level, cell=cell(row, "Per £m")))
+            built.append(
+                Segment(start, end, level, cell(row, "Per £m"), low=row.values.get(low), high=row.values.get(high))
+            )
             if end is not None:
                 start = end
             previous = row
@@ -685,6 +706,8 @@ def _build_place(tables, settings, setting_cells, segments, targets) -> Place:
             per_unit=row["£ per unit"],
             cashable=row["Cashable %"],
             lag=row["Lag"],
+            low=row["Low"],
+            high=row["High"],
             cells=row.cells,
         )
         for row in (tables["Savings"].rows if "Savings" in tables else [])

@@ -264,6 +264,32 @@ SAVINGS = [
 ]
 
 
+# How sure the evidence is: the Low and High of each rate, as a share of the central
+# value, for the Total Place themes whose savings the seed quotes as ranges (£18-30m for
+# housing-led regeneration, £6.5-15m for asset rationalisation) and for the programmes
+# whose evidence is thinnest. Sweeps and Monte Carlo runs draw between them.
+EFFECT_RANGES = {
+    "HLR": (18 / 24, 30 / 24),  # Durham: £18-30m, around £24m
+    "AST": (6.5 / 10.75, 15 / 10.75),  # Lewisham: £6.5-15m, around £10.75m
+    "DA": (0.8, 1.2),
+    "RRO": (0.75, 1.25),
+    "TF": (0.6, 1.3),
+    "ALC": (0.7, 1.2),
+}
+SAVING_RANGES = {"DTX": (0.7, 1.3), "OFF": (0.6, 1.4), "LAC": (0.8, 1.1), "WORK": (0.85, 1.15)}
+
+
+def _with_ranges(rows: list[dict], key: str, value: str, ranges: dict) -> list[dict]:
+    """The rows with Low and High columns, filled where ``ranges`` names the row's key."""
+    ranged = []
+    for row in rows:
+        low, high = ranges.get(row[key], (None, None))
+        ranged.append(
+            row | {"Low": None if low is None else round(row[value] * low, 2), "High": None if high is None else round(row[value] * high, 2)}
+        )
+    return ranged
+
+
 def example_sheets() -> dict[str, list]:
     """The example's sheets, by name, in workbook order."""
     return {
@@ -272,8 +298,8 @@ def example_sheets() -> dict[str, list]:
         "Funding": FUNDING,
         "Programmes": PROGRAMMES,
         "Outcomes": OUTCOMES,
-        "Effects": EFFECTS,
-        "Savings": SAVINGS,
+        "Effects": _with_ranges(EFFECTS, "Programme", "Per £m", EFFECT_RANGES),
+        "Savings": _with_ranges(SAVINGS, "Outcome", "£ per unit", SAVING_RANGES),
     }
 
 

@@ -34,7 +34,11 @@ def three_partners(cap=None):
             ("GB", "B", "other", 100, None, None),
             ("GC", "C", "grant", 100, None, None),
         ],
-        programmes=[("P", "A", "yes", 0, None, cap), ("PB", "B", "no", 0, None, None), ("PC", "C", "no", 0, None, None)],
+        programmes=[
+            ("P", "A", "yes", 0, None, cap),
+            ("PB", "B", "no", 0, None, None),
+            ("PC", "C", "no", 0, None, None),
+        ],
         outcomes=[("O", 1000, None, None)],
         effects=[("P", "O", 20, None), ("PB", "O", 5, None), ("PC", "O", 10, None)],
     )
@@ -121,7 +125,11 @@ def test_an_infeasible_coalition_is_named_and_no_shares_are_given(tmp_path):
     # A) takes at most 10: any coalition with A and B pooling is infeasible.
     sheets = place_sheets(
         partners=[("A", "council", None, None), ("B", "health", 0.8, None), ("C", "fire", None, None)],
-        funding=[("GA", "A", "grant", 10, None, None), ("GB", "B", "other", 100, None, None), ("GC", "C", "grant", 10, None, None)],
+        funding=[
+            ("GA", "A", "grant", 10, None, None),
+            ("GB", "B", "other", 100, None, None),
+            ("GC", "C", "grant", 10, None, None),
+        ],
         programmes=[("P", "A", "yes", 0, None, 10), ("PB", "B", "no", 0, None, None), ("PC", "C", "no", 0, None, None)],
         outcomes=[("O", 1000, None, None)],
         effects=[("P", "O", 20, None), ("PB", "O", 5, None), ("PC", "O", 5, None)],
@@ -147,7 +155,9 @@ def test_fair_shares_add_up_to_the_dividend_on_the_example(example):
     assert len(place.partners) >= 6 and game.exact and game.whole
     assert sum(game.shapley.values()) == pytest.approx(game.dividend, rel=1e-9)
     assert sum(analysis.transfers.values()) == pytest.approx(0.0, abs=1e-6)
-    assert sum(p.amount for p in analysis.payments) == pytest.approx(sum(t for t in analysis.transfers.values() if t > 0), rel=1e-9)
+    assert sum(p.amount for p in analysis.payments) == pytest.approx(
+        sum(t for t in analysis.transfers.values() if t > 0), rel=1e-9
+    )
 
 
 def test_v_all_and_v_none_are_the_pooled_and_silo_runs(example):
@@ -159,7 +169,9 @@ def test_v_all_and_v_none_are_the_pooled_and_silo_runs(example):
     assert solve_coalition(place, scenario, frozenset(), "highs").value == pytest.approx(silo.objective, rel=1e-9)
     assert analysis.game.values[everyone].value == pytest.approx(pooled.objective, rel=1e-9)
     # a coalition of everyone, named in a scenario, is the pooled run too
-    named = pooling.read_scenario(ROOT / "scenarios" / "sr2010-pooled.toml", {"solver": "highs", "coalition": sorted(everyone)})
+    named = pooling.read_scenario(
+        ROOT / "scenarios" / "sr2010-pooled.toml", {"solver": "highs", "coalition": sorted(everyone)}
+    )
     assert pooling.solve_scenario(named, place, package).objective == pytest.approx(pooled.objective, rel=1e-9)
 
 
@@ -191,7 +203,9 @@ def test_beyond_twelve_partners_shares_are_sampled_with_an_interval(tmp_path):
     from pooling.synthetic import generate_place, write_workbook
 
     path = tmp_path / "many.xlsx"
-    write_workbook(generate_place(1, partners=13, streams_per_partner=1, programmes=14, outcomes=2, years=1, savings=False), path)
+    write_workbook(
+        generate_place(1, partners=13, streams_per_partner=1, programmes=14, outcomes=2, years=1, savings=False), path
+    )
     place, package = pooling.load(path)
     scenario = pooling.scenario_from_dict({"workbook": str(path), "solver": "highs", "objective": "outcomes"})
     game = analyse(place, package, scenario, workers=2, samples=12, seed=5).game

@@ -1,0 +1,513 @@
+"""Scenario sweeps and uncertainty: many runs of one place, in parallel, reproducibly.
+
+A sweep is a grid of lever values (``--vary KEY=V1,V2,...``: every combination) and,
+optionally, a Monte Carlo over the uncertain inputs: each Effects row's ``Per £m`` and
+each Savings row's ``£ per unit`` that has ``Low`` and ``High`` is drawn from the
+triangular distribution between Low, the value, and High. Sample k draws the same
+inputs at every grid point (common random numbers, so lever differences are not
+blurred by sampling noise), from a generator seeded by (seed, k) alone: the numbers do
+not depend on which worker ran what, or how many there were. The drawn rates of one
+programme's effect on one outcome are kept non-increasing (each at most the one
+before), as the contract requires of segments.
+
+Runs go to local worker processes (``workers``, all cores by default) or, with
+``scheduler``, to a Dask distributed cluster (``pip install 'pooling[distributed]'``).
+Every run is described in full (its levers, its sample and the inputs drawn), and a
+run that is not optimal is counted and listed with the solver's reason, never dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import os
+import tomllib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .model import build
+from .place import Place, Saving, Segment
+from .report import outcome_level
+from .scenario import ScenarioError, parse_value, read_scenario, scenario_from_dict
+from .solve import OPTIMAL, solve
+
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    number: int  # 1-based, the run's place in the sweep
+    levers: tuple[tuple[str, object], ...]  # the grid point: (key, value) pairs
+    sample: int | None  # the Monte Carlo sample (1-based), or None for the central inputs
+
+
+@dataclass
+class RunResult:
+    spec: RunSpec
+    status: str
+    objective: float | None
+    message: str
+    outcomes: dict[str, float] = field(default_factory=dict)  # achieved, summed over the years
+    allocation: dict[str, float] = field(default_factory=dict)  # spend, summed over the years
+    targets: dict[tuple[str, str], bool] = field(default_factory=dict)  # (outcome, year) -> met
+    draws: dict[str, float] = field(default_factory=dict)  # uncertain input -> value drawn
+    quantiles: dict[str, float] = field(default_factory=dict)  # uncertain input -> quantile drawn
+
+
+def parse_vary(items: list[str]) -> list[tuple[str, list[object]]]:
+    """``KEY=V1,V2`` → (key, [values]), each value read as TOML would read it."""
+    levers = []
+    for item in items:
+        key, separator, values = item.partition("=")
+        if not separator or not key.strip() or not values.strip():
+            raise ScenarioError([f"--vary {item!r}: write KEY=V1,V2,... (e.g. pooling=silo,pooled)"], "sweep")
+        levers.append((key.strip(), [parse_value(value.strip()) for value in values.split(",")]))
+    return levers
+
+
+def plan(vary: list[tuple[str, list[object]]], samples: int) -> list[RunSpec]:
+    """Every grid point, times every sample (or once with the central inputs)."""
+    points = list(itertools.product(*[[(key, value) for value in values] for key, values in vary])) or [()]
+    draws = list(range(1, samples + 1)) if samples else [None]
+    return [
+        RunSpec(number, point, sample)
+        for number, (point, sample) in enumerate(itertools.product(points, draws), start=1)
+    ]
+
+
+def uncertain_inputs(place: Place) -> list[tuple[str, tuple]]:
+    """(name, where) for every input with a plausible range, in a fixed order."""
+    found = []
+    for (programme, outcome), segments in place.effects.items():
+        for j, segment in enumerate(segments):
+            if _ranged(segment.rate, segment.low, segment.high):
+                found.append(
+                    (
+                        f"{programme} → {outcome} rate, segment {j + 1} ({segment.cell})",
+                        ("effect", programme, outcome, j),
+                    )
+                )
+    for index, saving in enumerate(place.savings):
+        if _ranged(saving.per_unit, saving.low, saving.high):
+            found.append(
+                (
+                    f"{saving.outcome} saving to {saving.beneficiary} ({saving.cells.get('£ per unit', '')})",
+                    ("saving", index),
+                )
+            )
+    return found
+
+
+def _ranged(value, low, high) -> bool:
+    return (low is not None and low < value) or (high is not None and high > value)
+
+
+def triangular(low: float, mode: float, high: float, u: float) -> float:
+    """The u-quantile of the triangular distribution (low, mode, high)."""
+    if high <= low:
+        return mode
+    cut = (mode - low) / (high - low)
+    if u < cut:
+        return low + math.sqrt(u * (high - low) * (mode - low))
+    return high - math.sqrt((1 - u) * (high - low) * (high - mode))
+
+
+def sample_place(place: Place, seed: int, sample: int) -> tuple[Place, dict[str, float], dict[str, float]]:
+    """The place with its uncertain inputs drawn for ``sample``; the draws and their quantiles."""
+    inputs = uncertain_inputs(place)
+    quantiles = np.random.default_rng([seed, sample]).random(len(inputs))
+    effects = {key: list(segments) for key, segments in place.effects.items()}
+    savings = list(place.savings)
+    draws, drawn_quantiles = {}, {}
+    for (name, where), u in zip(inputs, quantiles):
+        if where[0] == "effect":
+            _, programme, outcome, j = where
+            segment: Segment = effects[(programme, outcome)][j]
+            low = segment.rate if segment.low is None else segment.low
+            high = segment.rate if segment.high is None else segment.high
+            value = triangular(low, segment.rate, high, float(u))
+            effects[(programme, outcome)][j] = segment._replace(rate=value)
+        else:
+            saving: Saving = savings[where[1]]
+            low = saving.per_unit if saving.low is None else saving.low
+            high = saving.per_unit if saving.high is None else saving.high
+            value = triangular(low, saving.per_unit, high, float(u))
+            savings[where[1]] = dataclasses.replace(saving, per_unit=value)
+        draws[name], drawn_quantiles[name] = value, float(u)
+    for segments in effects.values():  # rates of one effect must not increase
+        for j in range(1, len(segments)):
+            if segments[j].rate > segments[j - 1].rate:
+                segments[j] = segments[j]._replace(rate=segments[j - 1].rate)
+    drawn = dataclasses.replace(place, effects={k: tuple(v) for k, v in effects.items()}, savings=tuple(savings))
+    return drawn, draws, drawn_quantiles
+
+
+def run_one(place: Place, scenario_data: dict, base: str, seed: int, solver: str | None, spec: RunSpec) -> RunResult:
+    """Build, solve and summarise one run of the sweep."""
+    scenario = scenario_from_dict(scenario_data, Path(base), overrides=dict(spec.levers))
+    draws, quantiles = {}, {}
+    if spec.sample is not None:
+        place, draws, quantiles = sample_place(place, seed, spec.sample)
+    model = build(place, scenario)
+    solution = solve(model, solver)
+    result = RunResult(spec, solution.status, solution.objective, solution.message, draws=draws, quantiles=quantiles)
+    if solution.status != OPTIMAL:
+        return result
+    labels = place.year_labels
+    for outcome in place.outcomes.values():
+        levels = [outcome_level(model, solution, outcome.code, t) for t in model.years]
+        result.outcomes[outcome.code] = sum(levels)
+        for t, (level, target) in enumerate(zip(levels, outcome.targets), start=1):
+            if target is not None:
+                result.targets[(outcome.code, labels[t - 1])] = level >= target - TOLERANCE * max(1.0, target)
+    for programme in place.programmes:
+        result.allocation[programme] = sum(model.spent(solution, programme, t) for t in model.years)
+    return result
+
+
+# Local worker processes get the place once, then run specs one by one.
+_WORKER: dict = {}
+
+
+def _start(place, scenario_data, base, seed, solver) -> None:
+    _WORKER.update(place=place, scenario_data=scenario_data, base=base, seed=seed, solver=solver)
+
+
+def _run_in_worker(spec: RunSpec) -> RunResult:
+    w = _WORKER
+    return run_one(w["place"], w["scenario_data"], w["base"], w["seed"], w["solver"], spec)
+
+
+@dataclass
+class Sweep:
+    place: Place
+    scenario_name: str
+    scenario_path: Path
+    vary: list[tuple[str, list[object]]]
+    samples: int
+    seed: int
+    runs: list[RunResult]
+
+    @property
+    def failed(self) -> list[RunResult]:
+        return [run for run in self.runs if run.status != OPTIMAL]
+
+    @property
+    def points(self) -> list[tuple]:
+        return list(dict.fromkeys(run.spec.levers for run in self.runs))
+
+
+def sweep(
+    scenario_path: Path,
+    vary: list[tuple[str, list[object]]],
+    samples: int = 0,
+    seed: int = 1,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    solver: str | None = None,
+    progress=None,
+) -> Sweep:
+    """Run every grid point (and sample); results in run order whatever ran them."""
+    from .pipeline import load
+
+    scenario_path = Path(scenario_path)
+    scenario = read_scenario(scenario_path)
+    scenario_data = tomllib.loads(scenario_path.read_text(encoding="utf-8"))
+    if solver:
+        scenario_data["solver"] = solver
+    base = str(scenario_path.parent)
+    specs = plan(vary, samples)
+    problems = []
+    for point in dict.fromkeys(spec.levers for spec in specs):  # every lever value checked before any run
+        try:
+            scenario_from_dict(scenario_data, Path(base), source=str(scenario_path), overrides=dict(point))
+        except ScenarioError as error:
+            problems += [problem for problem in error.problems if problem not in problems]
+    if problems:
+        raise ScenarioError(problems, f"{scenario_path} with --vary")
+    place, _ = load(scenario.workbook)
+    if samples and not uncertain_inputs(place):
+        raise ScenarioError(
+            ["no Effects or Savings row has Low and High, so there is nothing to sample"], str(scenario.workbook)
+        )
+    runs = _dispatch(place, scenario_data, base, seed, solver, specs, workers, scheduler, progress)
+    runs.sort(key=lambda run: run.spec.number)
+    return Sweep(place, scenario.name, scenario_path, vary, samples, seed, runs)
+
+
+def _dispatch(place, scenario_data, base, seed, solver, specs, workers, scheduler, progress) -> list[RunResult]:
+    total = len(specs)
+    done: list[RunResult] = []
+
+    def tick(result):
+        done.append(result)
+        if progress:
+            progress(len(done), total)
+
+    if scheduler:
+        from dask.distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            shared = client.scatter([place, scenario_data], broadcast=True)
+            futures = client.map(
+                run_one,
+                [shared[0]] * total,
+                [shared[1]] * total,
+                [base] * total,
+                [seed] * total,
+                [solver] * total,
+                specs,
+                pure=False,
+            )
+            for future in as_completed(futures):
+                tick(future.result())
+        return done
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1:
+        for spec in specs:
+            tick(run_one(place, scenario_data, base, seed, solver, spec))
+        return done
+    chunk = max(1, min(8, total // (4 * workers)))
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_start, initargs=(place, scenario_data, base, seed, solver)
+    ) as pool:
+        for result in pool.map(_run_in_worker, specs, chunksize=chunk):
+            tick(result)
+    return done
+
+
+# -- tables, charts and the workbook -----------------------------------------------------------
+
+
+def point_label(levers: tuple) -> str:
+    return "; ".join(f"{key}={value}" for key, value in levers) or "as the scenario file says"
+
+
+def runs_frame(result: Sweep, with_draws: bool = True):
+    """One row per run: levers, sample, status, objective, outcomes, allocation (and draws)."""
+    import pandas as pd
+
+    place = result.place
+    rows = []
+    for run in result.runs:
+        row = {"Run": run.spec.number, "Sample": run.spec.sample}
+        row.update({key: value for key, value in run.spec.levers})
+        row.update({"Status": run.status, "Objective": run.objective, "Solver says": run.message})
+        row.update({f"Outcome {code}": run.outcomes.get(code) for code in place.outcomes})
+        row.update({f"Spend {code}": run.allocation.get(code) for code in place.programmes})
+        if with_draws:
+            row.update({f"Drawn: {name}": value for name, value in run.draws.items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def percentiles(result: Sweep):
+    """P10, P50 and P90 of the objective, outcomes and allocations, by grid point, over the
+    optimal runs (the samples at that point; with no samples, one run a point)."""
+    import pandas as pd
+
+    frame = runs_frame(result, with_draws=False)
+    frame = frame[frame["Status"] == OPTIMAL]
+    measures = ["Objective", *(c for c in frame.columns if c.startswith(("Outcome ", "Spend ")))]
+    keys = [key for key, _ in result.vary]
+    rows = []
+    groups = frame.groupby(keys, sort=False, dropna=False) if keys else [((), frame)]
+    for point, group in groups:
+        point = point if isinstance(point, tuple) else (point,)
+        label = point_label(tuple(zip(keys, point)))
+        for measure in measures:
+            values = group[measure].astype(float)
+            rows.append(
+                {
+                    "Grid point": label,
+                    "Measure": measure,
+                    "Runs": len(values),
+                    "P10": values.quantile(0.1),
+                    "P50": values.quantile(0.5),
+                    "P90": values.quantile(0.9),
+                }
+            )
+    return pd.DataFrame(rows, columns=["Grid point", "Measure", "Runs", "P10", "P50", "P90"])
+
+
+def target_probabilities(result: Sweep):
+    """The share of runs (at each grid point) in which each target is met; an infeasible
+    run counts as not meeting it."""
+    import pandas as pd
+
+    by_point: dict[tuple, list[RunResult]] = {}
+    for run in result.runs:
+        by_point.setdefault(run.spec.levers, []).append(run)
+    keys = sorted({key for run in result.runs for key in run.targets}, key=lambda k: (k[0], k[1]))
+    rows = []
+    for levers, runs in by_point.items():
+        for outcome, year in keys:
+            met = sum(1 for run in runs if run.targets.get((outcome, year)))
+            rows.append(
+                {
+                    "Grid point": point_label(levers),
+                    "Outcome": outcome,
+                    "Year": year,
+                    "Runs": len(runs),
+                    "Probability met": met / len(runs),
+                }
+            )
+    return pd.DataFrame(rows, columns=["Grid point", "Outcome", "Year", "Runs", "Probability met"])
+
+
+def tornado(result: Sweep) -> list[tuple[str, float]]:
+    """What moves the objective most: for each lever, the spread of the mean objective over
+    its values; for each uncertain input, the mean objective of the runs that drew it in
+    its top third less those that drew it in its bottom third. Largest first."""
+    runs = [run for run in result.runs if run.status == OPTIMAL]
+    swings = []
+    for key, values in result.vary:
+        means = []
+        for value in values:
+            chosen = [run.objective for run in runs if dict(run.spec.levers).get(key) == value]
+            if chosen:
+                means.append(sum(chosen) / len(chosen))
+        if len(means) > 1:
+            swings.append((f"lever {key}", max(means) - min(means)))
+    names = list(runs[0].quantiles) if runs and runs[0].quantiles else []
+    for name in names:
+        high = [run.objective for run in runs if run.quantiles[name] > 2 / 3]
+        low = [run.objective for run in runs if run.quantiles[name] < 1 / 3]
+        if high and low:
+            swings.append((f"input {name}", sum(high) / len(high) - sum(low) / len(low)))
+    return sorted(swings, key=lambda item: -abs(item[1]))
+
+
+def sweep_workbook(result: Sweep) -> bytes:
+    from . import __version__, fmt
+    from .sheets import BOLD, TITLE, Book
+
+    book = Book((result.place.name, f"Sweep: {result.scenario_name}", ""))
+    runs = runs_frame(result)
+    money = fmt.EXCEL_MONEY
+
+    sheet = book.sheet("Runs")
+    formats = {c: money for c in runs.columns if c == "Objective" or c.startswith("Spend ")}
+    formats.update({c: fmt.EXCEL_QUANTITY for c in runs.columns if c.startswith(("Outcome ", "Drawn: "))})
+    last = sheet.frame(runs, formats, widths={"Solver says": 24})
+    sheet.finish(filter_to=(last, runs.shape[1]))
+
+    sheet = book.sheet("Percentiles")
+    table = percentiles(result)
+    last = sheet.frame(table, {"P10": money, "P50": money, "P90": money}, widths={"Grid point": 50, "Measure": 28})
+    objective = table[table["Measure"] == "Objective"].reset_index(drop=True)
+    if len(objective):
+        chart = book.chart("line")
+        block = last + 3  # the objective's rows, one a grid point, gathered for the fan chart
+        sheet.put(block, 1, "Objective across the grid", style=TITLE)
+        sheet.table(
+            ["Grid point", "P10", "P50", "P90"],
+            objective[["Grid point", "P10", "P50", "P90"]].itertuples(index=False),
+            {"P10": money, "P50": money, "P90": money},
+            start_row=block + 1,
+            widths={"Grid point": 50},
+        )
+        for column, name in ((2, "P10"), (3, "P50"), (4, "P90")):
+            chart.add_series(
+                {
+                    "name": name,
+                    "categories": sheet.ref(block + 2, 1, block + 1 + len(objective), 1),
+                    "values": sheet.ref(block + 2, column, block + 1 + len(objective), column),
+                }
+            )
+        chart.set_title({"name": "Objective across the grid: P10, P50, P90"})
+        chart.set_y_axis({"num_format": "#,##0"})
+        chart.set_legend({"position": "bottom"})
+        sheet.insert_chart(block + 3 + len(objective), 1, chart, width=760, height=360)
+    sheet.finish()
+
+    sheet = book.sheet("Targets")
+    sheet.frame(target_probabilities(result), {"Probability met": fmt.EXCEL_PERCENT}, widths={"Grid point": 50})
+    sheet.finish()
+
+    sheet = book.sheet("Tornado")
+    swings = tornado(result)
+    last = sheet.table(
+        ["What moves the objective", "Swing"], swings, {"Swing": money}, widths={"What moves the objective": 70}
+    )
+    if swings:
+        chart = book.chart("bar")
+        shown = min(len(swings), 15)
+        chart.add_series(
+            {"name": "Swing", "categories": sheet.ref(2, 1, 1 + shown, 1), "values": sheet.ref(2, 2, 1 + shown, 2)}
+        )
+        chart.set_title({"name": "What moves the objective most"})
+        chart.set_y_axis({"reverse": True})
+        chart.set_x_axis({"num_format": "#,##0"})
+        chart.set_legend({"none": True})
+        sheet.insert_chart(last + 3, 1, chart, width=760, height=420)
+    sheet.put(last + 1, 1, "Levers: spread of the mean objective over the lever's values. Inputs: mean objective "
+              "when drawn in the top third less in the bottom third of its range.")  # fmt: skip
+    sheet.finish()
+
+    sheet = book.sheet("Not optimal")
+    failed = [
+        (run.spec.number, run.spec.sample, point_label(run.spec.levers), run.status, run.message)
+        for run in result.failed
+    ]
+    sheet.table(["Run", "Sample", "Grid point", "Status", "Solver says"], failed, widths={"Grid point": 60})
+    sheet.put(
+        len(failed) + 3,
+        1,
+        f"{len(failed)} of {len(result.runs)} runs are not optimal; they are kept in Runs too.",
+        style=BOLD,
+    )
+    sheet.finish()
+
+    sheet = book.sheet("Audit")
+    audit = [
+        ("Tool", f"pooling {__version__}"),
+        ("Scenario", result.scenario_name),
+        ("Scenario file", str(result.scenario_path)),
+        ("Grid", "; ".join(f"{key} in {values}" for key, values in result.vary) or "none"),
+        ("Samples", str(result.samples)),
+        ("Seed", str(result.seed)),
+        ("Runs", str(len(result.runs))),
+        ("Not optimal", str(len(result.failed))),
+        ("Uncertain inputs", str(len(uncertain_inputs(result.place)))),
+        ("Draws", "triangular between Low, the value and High; sample k seeded by (seed, k)"),
+    ]
+    sheet.table(["Item", "Value"], audit, widths={"Item": 24, "Value": 100})
+    sheet.finish(landscape=False)
+    return book.bytes()
+
+
+def write_table(result: Sweep, target: Path) -> None:
+    """The Runs table for analysts: Parquet (needs pyarrow) or CSV, by the file's suffix."""
+    frame = runs_frame(result)
+    target = Path(target)
+    if target.suffix.lower() == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ScenarioError(
+                ["Parquet needs pyarrow: pip install 'pooling[parquet]', or write .csv"], "--table"
+            ) from None
+        frame.to_parquet(target, index=False)
+    elif target.suffix.lower() == ".csv":
+        frame.to_csv(target, index=False)
+    else:
+        raise ScenarioError([f"{target}: the table is written as .parquet or .csv"], "--table")
+
+
+def write_sweep(result: Sweep, target: Path) -> None:
+    from .write import WriteError, atomic_write, is_our_output, make_backup, refuse_if_open, verify_workbook
+
+    target = Path(target)
+    refuse_if_open(target)
+    if target.suffix.lower() != ".xlsx":
+        raise WriteError(f"{target}: the sweep is an .xlsx workbook")
+    if target.exists():
+        if not is_our_output(target, ("Runs", "Percentiles", "Tornado")):
+            raise WriteError(f"{target} exists and was not written by pooling sweep; choose another name")
+        make_backup(target)
+    atomic_write(target, sweep_workbook(result), verify=verify_workbook)

@@ -1,0 +1,157 @@
+"""Sweeps and uncertainty: the same numbers on one worker, two, or a Dask cluster."""
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import pooling
+from pooling.cli import main
+from pooling.sweep import parse_vary, plan, sample_place, sweep, triangular, write_table
+
+from .helpers import place_sheets, write_sheets
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "sr2010-pooled.toml"
+GRID3 = parse_vary(
+    ["change.source.grant=-0.05,-0.071,-0.10", "change.source.fees=0.0,0.02,0.05", "change.partner.PCT=-0.02,0.0,0.02"]
+)
+
+
+def fingerprint(result):
+    return [(run.spec, run.status, run.objective, run.outcomes, run.allocation, run.draws) for run in result.runs]
+
+
+def test_plan_is_every_combination_times_every_sample():
+    specs = plan(parse_vary(["pooling=silo,pooled", "objective=outcomes,least-cost"]), samples=3)
+    assert len(specs) == 2 * 2 * 3
+    assert [spec.number for spec in specs] == list(range(1, 13))
+    assert specs[0].levers == (("pooling", "silo"), ("objective", "outcomes")) and specs[0].sample == 1
+    assert specs[-1].levers == (("pooling", "pooled"), ("objective", "least-cost")) and specs[-1].sample == 3
+
+
+def test_triangular_quantiles_by_hand():
+    # (0, 1, 2) is symmetric: the median is the mode, the 12.5% quantile is 0.5.
+    assert triangular(0.0, 1.0, 2.0, 0.5) == pytest.approx(1.0)
+    assert triangular(0.0, 1.0, 2.0, 0.125) == pytest.approx(0.5)
+    # a one-sided range (low = mode): the 75% quantile of (1, 1, 3) is 3 − 2 × √0.25 = 2
+    assert triangular(1.0, 1.0, 3.0, 0.75) == pytest.approx(2.0)
+
+
+def test_draws_stay_in_range_keep_segments_falling_and_depend_only_on_seed_and_sample(tmp_path):
+    place, _ = pooling.load(ROOT / "spreadsheets" / "example.xlsx")
+    drawn, draws, quantiles = sample_place(place, seed=3, sample=7)
+    again, draws_again, _ = sample_place(place, seed=3, sample=7)
+    assert draws == draws_again and drawn.effects == again.effects
+    assert draws != sample_place(place, seed=3, sample=8)[1]
+    for (programme, outcome), segments in drawn.effects.items():
+        original = place.effects[(programme, outcome)]
+        for before, after in zip(original, segments):
+            low = before.rate if before.low is None else before.low
+            high = before.rate if before.high is None else before.high
+            assert low - 1e-12 <= after.rate <= high + 1e-12
+        assert all(a.rate >= b.rate for a, b in zip(segments, segments[1:]))
+    assert all(0 <= u < 1 for u in quantiles.values()) and len(quantiles) >= 20
+
+
+@pytest.fixture(scope="module")
+def grid_one_worker():
+    return sweep(SCENARIO, GRID3, workers=1, solver="highs")
+
+
+@pytest.fixture(scope="module")
+def monte_carlo_one_worker():
+    return sweep(SCENARIO, [], samples=200, seed=11, workers=1, solver="highs")
+
+
+def test_grid_of_three_levers_by_three_values_on_one_and_two_workers(grid_one_worker):
+    assert len(grid_one_worker.runs) == 27 and not grid_one_worker.failed
+    two = sweep(SCENARIO, GRID3, workers=2, solver="highs")
+    assert fingerprint(two) == fingerprint(grid_one_worker)
+    # each run is the plain run of its levers
+    run = grid_one_worker.runs[0]
+    plain = pooling.run(SCENARIO, overrides={"solver": "highs", **dict(run.spec.levers)}, counterpart=False)
+    assert run.objective == pytest.approx(plain.objective, rel=1e-12)
+
+
+def test_monte_carlo_of_200_samples_on_one_and_two_workers(monte_carlo_one_worker):
+    assert len(monte_carlo_one_worker.runs) == 200
+    two = sweep(SCENARIO, [], samples=200, seed=11, workers=2, solver="highs")
+    assert fingerprint(two) == fingerprint(monte_carlo_one_worker)
+    objectives = [run.objective for run in monte_carlo_one_worker.runs]
+    assert len(set(objectives)) > 150  # the inputs really vary
+
+
+def test_the_same_on_a_local_dask_cluster(grid_one_worker, monte_carlo_one_worker):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        grid = sweep(SCENARIO, GRID3, scheduler=cluster.scheduler_address, solver="highs")
+        assert fingerprint(grid) == fingerprint(grid_one_worker)
+        carlo = sweep(SCENARIO, [], samples=200, seed=11, scheduler=cluster.scheduler_address, solver="highs")
+        assert fingerprint(carlo) == fingerprint(monte_carlo_one_worker)
+
+
+def test_infeasible_runs_are_counted_and_listed_never_dropped(tmp_path):
+    # A programme minimum of 70, 90 or 110 out of £100k a year: the last is infeasible.
+    sheets = place_sheets(
+        partners=[("A", "council", None, None)],
+        funding=[("G", "A", "grant", 100, None, None)],
+        programmes=[("P", "A", "no", 0, 70, None), ("Q", "A", "no", 0, None, None)],
+        outcomes=[("O", 1000, None, None)],
+        effects=[("P", "O", 5, None), ("Q", "O", 10, None)],
+    )
+    write_sheets(tmp_path / "place.xlsx", sheets)
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('name = "Cuts"\nworkbook = "place.xlsx"\nsolver = "highs"\n')
+    result = sweep(scenario, parse_vary(["change.default=0.0,-0.2,-0.4"]), workers=1)
+    assert [run.status for run in result.runs] == ["optimal", "optimal", "infeasible"]
+    (failed,) = result.failed
+    assert failed.spec.levers == (("change.default", -0.4),)
+    out = tmp_path / "sweep.xlsx"
+    cli = CliRunner().invoke(
+        main, ["sweep", str(scenario), "--vary", "change.default=0.0,-0.2,-0.4", "-o", str(out), "--workers", "1"]
+    )
+    assert cli.exit_code == 3
+    assert "3 runs, 1 not optimal." in cli.output
+    book = openpyxl.load_workbook(out)
+    assert [row[3] for row in book["Not optimal"].iter_rows(min_row=2, max_row=2, values_only=True)] == ["infeasible"]
+    assert len(list(book["Runs"].iter_rows(min_row=2, values_only=True))) == 3
+
+
+def test_the_workbook_percentiles_targets_and_tornado(monte_carlo_one_worker, tmp_path):
+    from pooling.sweep import percentiles, target_probabilities, tornado, write_sweep
+
+    out = tmp_path / "mc.xlsx"
+    write_sweep(monte_carlo_one_worker, out)
+    book = openpyxl.load_workbook(out)
+    assert {"Runs", "Percentiles", "Targets", "Tornado", "Not optimal", "Audit"} <= set(book.sheetnames)
+    assert len(book["Percentiles"]._charts) == 1 and len(book["Tornado"]._charts) == 1
+    table = percentiles(monte_carlo_one_worker)
+    objective = table[table["Measure"] == "Objective"].iloc[0]
+    values = sorted(run.objective for run in monte_carlo_one_worker.runs)
+    assert objective["P10"] <= objective["P50"] <= objective["P90"]
+    assert objective["P50"] == pytest.approx(pd.Series(values).quantile(0.5))
+    probabilities = target_probabilities(monte_carlo_one_worker)
+    assert probabilities["Probability met"].between(0, 1).all() and len(probabilities) == 48
+    swings = tornado(monte_carlo_one_worker)
+    assert swings and all(name.startswith("input ") for name, _ in swings)
+    assert abs(swings[0][1]) >= abs(swings[-1][1])
+
+
+def test_the_runs_table_for_analysts(grid_one_worker, tmp_path):
+    for suffix in (".csv", ".parquet"):
+        if suffix == ".parquet":
+            pytest.importorskip("pyarrow")
+        target = tmp_path / f"runs{suffix}"
+        write_table(grid_one_worker, target)
+        frame = pd.read_csv(target) if suffix == ".csv" else pd.read_parquet(target)
+        assert len(frame) == 27 and {"Run", "Objective", "Status", "change.source.grant"} <= set(frame.columns)
+        assert frame["Objective"].iloc[0] == pytest.approx(grid_one_worker.runs[0].objective, rel=1e-12)
+
+
+def test_bad_lever_values_are_refused_before_any_run():
+    with pytest.raises(pooling.ScenarioError) as caught:
+        sweep(SCENARIO, parse_vary(["pooling=silo,shared"]), workers=1)
+    assert any("pooling: must be 'pooled' or 'silo', not 'shared'" in line for line in caught.value.lines())
