@@ -35,6 +35,7 @@ _NAMES = {
     "read_scenario": "scenario",
     "scenario_from_dict": "scenario",
     "ValidationError": "validate",
+    "WriteError": "write",
 }
 
 __all__ = sorted(_NAMES) + ["__version__"]

@@ -155,7 +155,7 @@ def run(
       pooling run my-scenario.toml --in-place
       pooling run scenarios/sr2010-pooled.toml -o results.xlsx --per-partner partners/
     """
-    from .pipeline import load, sha256, solve_scenario
+    from .pipeline import load, solve_scenario
     from .scenario import read_scenario
     from .write import WriteError
 
@@ -170,8 +170,6 @@ def run(
             output = Path.cwd() / f"{scenario.stem}-results{package.kind}"
         _progress(f"Solving with {resolved.solver.upper()} ...")
         result = solve_scenario(resolved, place, package, counterpart=dividend)
-        result.workbook_sha256 = sha256(package.path)
-        result.scenario_sha256 = sha256(scenario)
     except InputError as error:
         _fail(error, as_json)
     try:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import fmt
 from .fmt import money_pounds, money_short
-from .pipeline import Result, load, sha256, solve_scenario
+from .pipeline import Result, load, solve_scenario
 from .scenario import read_scenario
 from .sheets import BOLD, TITLE, WRAP, Book
 
@@ -227,8 +227,6 @@ def compare(paths: list[Path], solver: str | None = None, progress=None) -> Comp
             loaded[scenario.workbook] = load(scenario.workbook)
         place, package = loaded[scenario.workbook]
         result = solve_scenario(scenario, place, package)
-        result.workbook_sha256 = sha256(package.path)
-        result.scenario_sha256 = sha256(scenario.path)
         results.append(result)
     comparison = Comparison(results)
     comparison.prices = lever_prices(results)

@@ -14,6 +14,7 @@ rewriting them (``write.py``).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import posixpath
 import stat
@@ -31,8 +32,9 @@ from .errors import InputError
 # workbooks we have seen are tens of MB unpacked), tight enough that a bomb is
 # refused before it is opened.
 MAX_PARTS = 10_000
-MAX_PART_BYTES = 256 * 1024 * 1024
-MAX_TOTAL_BYTES = 512 * 1024 * 1024
+MAX_PART_BYTES = 150 * 1024 * 1024
+MAX_TOTAL_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = MAX_TOTAL_BYTES  # zipped, a package is never larger than unpacked
 MAX_RATIO = 100  # uncompressed / compressed, for parts over RATIO_FLOOR bytes (real sheets: 5-30)
 RATIO_FLOOR = 1024 * 1024
 
@@ -113,7 +115,23 @@ def _sniff(head: bytes) -> str | None:
     return "this is a text file (a CSV?) not an Excel .xlsx workbook; open it in Excel and save it as .xlsx"
 
 
-def preflight(path: Path) -> None:
+def read_package_bytes(path: Path) -> bytes:
+    """The file's bytes, read once: every later reader and the audit hash use these."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise PackageError(f"the file is {size:,} bytes (more than {MAX_FILE_BYTES:,}); refused")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise PackageError("no such file") from None
+    except IsADirectoryError:
+        raise PackageError("this is a folder, not a workbook") from None
+    except OSError as exc:
+        raise PackageError(f"cannot read the file ({exc.strerror})") from None
+
+
+def preflight(source: Path | bytes) -> None:
     """Check the zip container before anything parses it; raise :class:`PackageError`.
 
     Refuses: a missing or empty file, a file that is not a zip (an ``.xls``, a CSV),
@@ -123,21 +141,12 @@ def preflight(path: Path) -> None:
     bytes than a part's declared size, so checking the declared sizes bounds the work
     of every later reader.
     """
-    path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(512)
-    except FileNotFoundError:
-        raise PackageError("no such file") from None
-    except IsADirectoryError:
-        raise PackageError("this is a folder, not a workbook") from None
-    except OSError as exc:
-        raise PackageError(f"cannot read the file ({exc.strerror})") from None
-    reason = _sniff(head)
+    data = source if isinstance(source, bytes) else read_package_bytes(source)
+    reason = _sniff(data[:512])
     if reason:
         raise PackageError(reason)
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError):
         raise PackageError("the workbook is damaged or truncated (not a complete zip package)") from None
     with archive:
@@ -174,10 +183,13 @@ def preflight(path: Path) -> None:
 
 
 def _declares_dtd(xml: bytes) -> bool:
-    """Office never writes a DTD; one in a part is an attempt at an entity bomb. A DTD can
-    only come before the root element, so the head of the part is enough to look at."""
-    head = xml[:65536]
-    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
+    """Office never writes a DTD; one in a part is an attempt at an entity bomb.
+
+    The whole part is searched, not just its head: a prolog can be padded with comments
+    or whitespace. Outside comments and CDATA (which Office does not write) a literal
+    ``<`` cannot appear in XML text, so this never mistakes a cell's text for a DTD.
+    """
+    return b"<!DOCTYPE" in xml or b"<!ENTITY" in xml
 
 
 @dataclass
@@ -201,20 +213,26 @@ class Package:
     sheets: list[SheetPart] = field(default_factory=list)
     mode: int | None = None  # the file's permission bits
     dates: dict[str, tuple] = field(default_factory=dict)  # part -> zip date_time
+    data: bytes = b""  # the file exactly as read
+    sha256: str = ""  # of ``data``: the audit trail names the very bytes that were read
 
     @classmethod
     def open(cls, path: Path) -> Package:
-        """Pre-flight the file, then read every part as it is stored."""
+        """Read the file once, pre-flight it, then read every part as it is stored."""
         path = Path(path)
-        preflight(path)
-        package = cls.from_zip(path, path)
+        data = read_package_bytes(path)
+        preflight(data)
+        package = cls.from_bytes(data, path)
         package.mode = stat.S_IMODE(path.stat().st_mode)
         return package
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> Package:
-        """A package we made ourselves (the results workbook), read from memory."""
-        return cls.from_zip(io.BytesIO(data), Path("results.xlsx"))
+    def from_bytes(cls, data: bytes, path: Path = Path("results.xlsx")) -> Package:
+        """A package read from memory (the file's bytes, or a results workbook we made)."""
+        package = cls.from_zip(io.BytesIO(data), path)
+        package.data = data
+        package.sha256 = hashlib.sha256(data).hexdigest()
+        return package
 
     @classmethod
     def from_zip(cls, source, path: Path) -> Package:

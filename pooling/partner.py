@@ -25,7 +25,7 @@ from . import fmt, schema
 from .graft import graft
 from .package import Package
 from .report import savings_by_outcome
-from .returns import partner_return, place_tables, return_name, sha256_bytes
+from .returns import partner_return, place_tables, return_name
 from .sheets import BOLD, TITLE, Book
 from .workbook import cell_ref, read_workbook
 
@@ -195,22 +195,31 @@ def _split(ref: str) -> tuple[int, int]:
 
 
 def write_per_partner(result, folder: Path) -> list[Path]:
-    """One results workbook per partner in ``folder``; the files written."""
-    from .write import atomic_write, is_our_output, verify_workbook
+    """One results workbook per partner in ``folder``; the files written.
+
+    Every target is checked before any is written: none may be open in Excel, and an
+    existing file is replaced only if pooling wrote it, after a verified backup.
+    """
+    from .write import WriteError, atomic_write, is_our_output, make_backup, refuse_if_open, verify_workbook
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     source = result.package.path
+    targets = {
+        partner: folder / return_name(source, partner).replace("-return-", "-results-")
+        for partner in result.place.partners
+    }
+    for target in targets.values():
+        refuse_if_open(target)
+        if target.exists() and not is_our_output(target, ("Summary", "Stream use", "Constraints")):
+            raise WriteError(f"{target} exists and was not written by pooling; choose another folder")
+    folder.mkdir(parents=True, exist_ok=True)
     raw = read_workbook(source, {spec.key for spec in schema.SHEETS})
     tables = place_tables(raw)
-    place_hash = sha256_bytes(source.read_bytes())
     written = []
-    for partner in result.place.partners:
-        target = folder / return_name(source, partner).replace("-return-", "-results-")
-        if target.exists() and not is_our_output(target, ("Summary", "Stream use", "Constraints")):
-            from .write import WriteError
-
-            raise WriteError(f"{target} exists and was not written by pooling; choose another folder")
-        atomic_write(target, partner_results(result, partner, tables, place_hash), verify=verify_workbook)
+    for partner, target in targets.items():
+        data = partner_results(result, partner, tables, result.package.sha256)
+        if target.exists():
+            make_backup(target)
+        atomic_write(target, data, verify=verify_workbook)
         written.append(target)
     return written

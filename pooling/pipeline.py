@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import platform
 import time
 from dataclasses import dataclass, field
@@ -37,14 +36,6 @@ from .schema import SHEETS
 from .solve import INFEASIBLE, OPTIMAL, Solution, solve
 from .validate import validate
 from .workbook import read_workbook
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load(workbook: Path) -> tuple[Place, Package]:
@@ -398,6 +389,8 @@ def solve_scenario(
         place, package, scenario, model, solution, binding, grouped, positions, tables, notes, started, timings
     )
     result.diagnosis = diagnosis
+    result.workbook_sha256 = package.sha256
+    result.scenario_sha256 = scenario.sha256
     if counterpart:
         clock = time.perf_counter()
         other = dataclasses.replace(scenario, pooling="silo" if scenario.pooling == "pooled" else "pooled")
@@ -428,8 +421,6 @@ def run(
     loaded = time.perf_counter() - clock
     result = solve_scenario(scenario, place, package, counterpart=counterpart)
     result.timings = {"load and validate": loaded, **result.timings}
-    result.workbook_sha256 = sha256(package.path)
-    result.scenario_sha256 = sha256(scenario.path) if scenario.path else ""
     if output is not None:
         result.write(output)
     return result

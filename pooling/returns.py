@@ -24,7 +24,6 @@ exactly those edits spliced into its sheets and a Changes sheet listing them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,10 +140,6 @@ def leads(tables: dict[str, PlaceTable]) -> dict[str, str]:
         for values in programmes.rows.values()
         if programmes.code(values, "Programme")
     }
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 # -- split ------------------------------------------------------------------------------
@@ -320,19 +315,29 @@ def _cover_block(sheet, partner, place_file, place_hash) -> None:
 def split(place_path: Path, folder: Path) -> list[Path]:
     """Write one return per partner into ``folder``; returns the files written."""
     from .pipeline import load
-    from .write import atomic_write, workbook_bytes
+    from .write import WriteError, atomic_write, refuse_if_open, workbook_bytes
 
     place_path = Path(place_path)
     place, package = load(place_path)  # a return is only made from a valid place
+    folder = Path(folder)
+    targets = {code: folder / return_name(place_path, code) for code in place.partners}
+    # A return may already hold a partner's figures: a second split must never replace it.
+    existing = [target for target in targets.values() if target.exists()]
+    if existing:
+        names = ", ".join(target.name for target in existing)
+        raise WriteError(
+            f"{folder} already holds returns ({names}); they may hold partners' figures, so nothing was "
+            "written: merge them first, or split into another folder"
+        )
+    for target in targets.values():
+        refuse_if_open(target)
     raw = read_workbook(place_path, {spec.key for spec in schema.SHEETS})
     tables = place_tables(raw)
-    place_hash = sha256_bytes(place_path.read_bytes())
-    folder = Path(folder)
+    place_hash = package.sha256
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for code in place.partners:
+    for code, target in targets.items():
         made = partner_return(tables, code, place.name, place_path.name, place_hash)
-        target = folder / return_name(place_path, code)
         atomic_write(target, workbook_bytes(made.book))
         written.append(target)
     return written

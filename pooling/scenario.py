@@ -12,6 +12,8 @@ council tax freeze with ring-fences removed, maximising outcome value.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import hashlib
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -53,6 +55,7 @@ class Scenario:
     coalition: tuple[str, ...] | None = None  # partners who pool (pooled only); None = all
     path: Path | None = None  # the scenario file, when read from one
     overrides: tuple[str, ...] = ()  # KEY=VALUE applied on top of the file
+    sha256: str = ""  # of the file's bytes as read, for the audit trail
 
     def levers(self) -> list[tuple[str, str]]:
         """Every lever as resolved, for the Audit sheet and the terminal."""
@@ -122,14 +125,16 @@ def read_scenario(path: Path, overrides: dict[str, object] | None = None) -> Sce
     """Read a TOML scenario file, apply dotted-key overrides, check every key."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise ScenarioError(["no such file"], str(path)) from None
     except UnicodeDecodeError:
         raise ScenarioError(["not a text file (a TOML scenario is text)"], str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"not valid TOML ({exc})"], str(path)) from None
-    return scenario_from_dict(data, base=path.parent, source=str(path), overrides=overrides, path=path)
+    scenario = scenario_from_dict(data, base=path.parent, source=str(path), overrides=overrides, path=path)
+    return dataclasses.replace(scenario, sha256=hashlib.sha256(raw).hexdigest())
 
 
 def scenario_from_dict(

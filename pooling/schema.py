@@ -124,14 +124,12 @@ PARTNERS = Sheet(
             "percent",
             "Smallest share of the partner's poolable funding it puts into pooled programmes each year. Blank = 0%.",
             blank=0.0,
-            required=False,
         ),
         Column(
             "Pool max %",
             "percent",
             "Largest share of the partner's poolable funding it puts into pooled programmes each year. Blank = 100%.",
             blank=1.0,
-            required=False,
         ),
     ),
 )
@@ -154,7 +152,6 @@ FUNDING = Sheet(
             "yesno",
             "yes if the stream may fund pooled programmes. Blank = yes.",
             blank=True,
-            required=False,
         ),
         Column(
             "Ring-fenced to",
@@ -162,7 +159,6 @@ FUNDING = Sheet(
             "Comma-separated programme codes the stream is ring-fenced to. Blank = not ring-fenced.",
             blank=(),
             blank_means="not ring-fenced",
-            required=False,
             refers_to="Programmes",
         ),
     ),
@@ -182,10 +178,8 @@ PROGRAMMES = Sheet(
             blank=False,
         ),
         Column("Baseline", "money", "Base-year spend, in the workbook's unit. Blank = 0.", blank=0.0),
-        Column("Min", "money", "Least spend per year (a statutory floor). Blank = 0.", blank=0.0, required=False),
-        Column(
-            "Max", "money", "Most spend per year. Blank = no limit.", blank=None, blank_means="no limit", required=False
-        ),
+        Column("Min", "money", "Least spend per year (a statutory floor). Blank = 0.", blank=0.0),
+        Column("Max", "money", "Most spend per year. Blank = no limit.", blank=None, blank_means="no limit"),
     ),
 )
 
@@ -196,7 +190,7 @@ OUTCOMES = Sheet(
     (
         Column("Outcome", "code", "Short code of the outcome, e.g. WORK."),
         Column("Name", "text", "What the outcome counts.", blank=None),
-        Column("Unit", "text", "The unit it is counted in, e.g. people into work.", blank=None, required=False),
+        Column("Unit", "text", "The unit it is counted in, e.g. people into work.", blank=None),
         Column("Value per unit", "pounds", "Value of one unit of the outcome, in £ whatever the workbook unit."),
         Column(
             "Target",
@@ -204,7 +198,6 @@ OUTCOMES = Sheet(
             "Target per year, in outcome units. Blank = none.",
             blank=None,
             blank_means="no target",
-            required=False,
         ),
         Column(
             "Shortfall penalty",
@@ -212,7 +205,6 @@ OUTCOMES = Sheet(
             "£ per unit short of the target. Blank = Value per unit.",
             blank=None,
             blank_means="Value per unit",
-            required=False,
         ),
     ),
 )
@@ -232,7 +224,6 @@ EFFECTS = Sheet(
             "Programme spend per year (workbook unit) up to which this rate holds. Blank = no limit.",
             blank=None,
             blank_means="no limit",
-            required=False,
         ),
         Column(
             "Low",
@@ -266,14 +257,12 @@ SAVINGS = Sheet(
             "percent",
             "Share of the saving that is cash the partner can spend again. Blank = 100%.",
             blank=1.0,
-            required=False,
         ),
         Column(
             "Lag",
             "whole",
             "Years after the outcome that the saving arrives (1 = the next year). Blank = 1.",
             blank=1,
-            required=False,
         ),
         Column(
             "Low",

@@ -121,6 +121,16 @@ def validate(raw: RawWorkbook) -> Place:
 # --- reading a sheet -----------------------------------------------------------------
 
 
+def _near_miss(column: Column, headers: dict[str, int]) -> str | None:
+    """A header as written that is probably a misspelling of ``column`` (e.g. 'Per £ m')."""
+    squashed = {"".join(normalise(header).split()): header for header in headers}
+    wanted = "".join(column.key.split())
+    if wanted in squashed:
+        return squashed[wanted]
+    close = difflib.get_close_matches(wanted, list(squashed), n=1, cutoff=0.8)
+    return squashed[close[0]] if close else None
+
+
 def find_header_row(raw: RawSheet, sheet: Sheet) -> tuple[int, tuple] | None:
     """The first row (of the top 20) that holds the sheet's first column header."""
     wanted = sheet.code_column.key
@@ -159,9 +169,14 @@ def read_table(raw: RawSheet, sheet: Sheet, problems: Problems) -> Table | None:
         else:
             extra_headers[str(value).strip()] = index
             extra_header_values[str(value).strip()] = value
-    missing = [column.name for column in sheet.columns if column.required and column.key not in positions]
-    for name in missing:
-        problems.add(f"{title}!{header_number}:{header_number}", f"missing column '{name}'")
+    missing = [column for column in sheet.columns if column.required and column.key not in positions]
+    for column in missing:
+        where, hint = f"{title}!{header_number}:{header_number}", ""
+        near = _near_miss(column, extra_headers)
+        if near is not None:
+            where = f"{title}!{cell_ref(header_number, extra_headers[near])}"
+            hint = f" (is '{near}' meant to be '{column.name}'?)"
+        problems.add(where, f"missing column '{column.name}'{hint}")
     if missing:
         return None
 

@@ -105,7 +105,7 @@ def _read_values(package: Package, titles: list[str]) -> dict[str, list[tuple[in
     import python_calamine
 
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.path.read_bytes()))
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.data))
     except Exception as exc:  # calamine raises its own error types for damaged packages
         reason = " ".join(str(exc).split())  # one line, whatever the reader said
         raise PackageError(f"{package.path}: the workbook cannot be read ({type(exc).__name__}: {reason})") from None

@@ -266,8 +266,8 @@ def write_result(result, target: Path, in_place: bool = False) -> GraftReport:
         raise WriteError(f"{target} exists and was not written by pooling; choose another name or remove it first")
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else package.mode
     data, report = annotated_workbook(result)
-    if in_place and result.workbook_sha256:
-        if hashlib.sha256(target.read_bytes()).hexdigest() != result.workbook_sha256:
+    if in_place and package.sha256:
+        if hashlib.sha256(target.read_bytes()).hexdigest() != package.sha256:
             raise WriteError(f"{target} changed while the scenario was solved; nothing was written")
     if target.exists():  # the input (in place) or an earlier output: keep a verified copy
         backup = make_backup(target)

@@ -1,5 +1,6 @@
 """The annotated workbook: contract sheets, input kept cell for cell, totals that add up."""
 
+import hashlib
 import re
 import shutil
 import zipfile
@@ -149,7 +150,9 @@ def test_the_output_reloads_as_the_same_place(written):
 def test_audit_traces_the_run(written):
     result, out = written
     audit = dict(openpyxl.load_workbook(out)["Audit"].iter_rows(min_row=2, values_only=True))
-    assert audit["Input workbook SHA-256"] == pooling.pipeline.sha256(EXAMPLE)
+    assert audit["Input workbook SHA-256"] == hashlib.sha256(EXAMPLE.read_bytes()).hexdigest()
+    scenario_file = ROOT / "scenarios" / "sr2010-pooled.toml"
+    assert audit["Scenario file SHA-256"] == hashlib.sha256(scenario_file.read_bytes()).hexdigest()
     assert audit["Lever: pooling"] == "pooled"
     assert audit["Lever: ring_fencing"] == "removed"
     assert audit["Solver version"].startswith("CBC")

@@ -227,3 +227,26 @@ def test_command_line_split_merge_and_per_partner(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "p").glob("*-results-*.xlsx"))) == 7
+
+
+def test_a_second_split_never_replaces_returns(returns):
+    place, paths = returns
+    edit(paths["NCC"], "Funding", {"D2": 4242})
+    before = {path: path.read_bytes() for path in paths.values()}
+    with pytest.raises(pooling.WriteError) as caught:
+        split(place, next(iter(paths.values())).parent)
+    assert "already holds returns" in str(caught.value)
+    assert paths["NCC"].name in str(caught.value)
+    assert {path: path.read_bytes() for path in paths.values()} == before
+
+
+def test_per_partner_results_are_replaced_only_after_a_backup(tmp_path):
+    result = pooling.run(ROOT / "scenarios" / "sr2010-pooled.toml", counterpart=False)
+    first = write_per_partner(result, tmp_path / "partners")
+    earlier = first[0].read_bytes()
+    second = write_per_partner(result, tmp_path / "partners")
+    assert second == first
+    assert first[0].with_name(first[0].name + ".bak").read_bytes() == earlier
+    (tmp_path / "partners" / f".~lock.{first[1].name}#").write_text("someone")
+    with pytest.raises(pooling.WriteError, match="open in Excel"):
+        write_per_partner(result, tmp_path / "partners")

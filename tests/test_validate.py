@@ -79,6 +79,34 @@ def test_missing_sheet_and_missing_column(tmp_path):
     assert found["Funding!1:1"] == "missing column 'Base'"
 
 
+def test_a_misspelt_header_is_named_with_its_cell(tmp_path):
+    sheets = valid_sheets()
+    sheets["Effects"][0][2] = "Per £ m"  # Effects!C1, a space too many
+    sheets["Savings"][0][3] = "Cashable"  # Savings!D1, the % left off
+    found = problems(tmp_path, sheets)
+    assert found["Effects!C1"] == "missing column 'Per £m' (is 'Per £ m' meant to be 'Per £m'?)"
+    assert found["Savings!D1"] == "missing column 'Cashable %' (is 'Cashable' meant to be 'Cashable %'?)"
+
+
+@pytest.mark.parametrize(
+    "sheet, column",
+    [
+        ("Partners", "Pool max %"),
+        ("Funding", "Poolable"),
+        ("Programmes", "Min"),
+        ("Outcomes", "Unit"),
+        ("Savings", "Lag"),
+    ],
+)
+def test_every_contract_column_must_be_present_even_where_blanks_have_a_default(tmp_path, sheet, column):
+    sheets = valid_sheets()
+    index = sheets[sheet][0].index(column)
+    for row in sheets[sheet]:
+        del row[index]
+    found = problems(tmp_path, sheets)
+    assert found == {f"{sheet}!1:1": f"missing column '{column}'"}
+
+
 def test_unknown_codes_name_the_cell_and_suggest(tmp_path):
     sheets = valid_sheets()
     sheets["Funding"][2][1] = "AA"  # Funding!B3
