@@ -148,6 +148,10 @@ def scenario_from_dict(
     data = copy.deepcopy(data)
     applied = []
     for key, value in (overrides or {}).items():
+        if key.startswith("council_tax.freeze_grant.") and isinstance(data.get("council_tax", {}), dict):
+            # One rate changed on the command line keeps the others as they stood,
+            # the defaults included (a file's own table replaces the defaults whole).
+            data.setdefault("council_tax", {}).setdefault("freeze_grant", dict(DEFAULT_FREEZE_GRANT))
         set_key(data, key, value)
         applied.append(f"{key}={_show(value)}")
     problems: list[str] = []

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from .package import NS_MAIN, Package, PackageError, require_defusedxml
@@ -145,7 +146,11 @@ def _formulas_and_errors(part: bytes) -> tuple[dict[tuple[int, int], str], dict[
                 continue
             formula, value = node.find(formula_tag), node.find(value_tag)
             text = (value.text or "").strip() if value is not None else ""
-            if formula is not None and not text or node.get("t") == "e":
+            # A formula whose result is the empty string (=IF(A2="","",A2)) is stored as
+            # t="str" with an empty <v>: a blank, as Excel shows it. An empty <v> of any
+            # other type is a formula never calculated (openpyxl writes those).
+            empty_text = node.get("t") == "str" and value is not None
+            if formula is not None and not text and not empty_text or node.get("t") == "e":
                 match = _CELL_REF.fullmatch(node.get("r", ""))
                 if match:
                     key = (int(match.group(2)), column_index(match.group(1)))
@@ -156,4 +161,6 @@ def _formulas_and_errors(part: bytes) -> tuple[dict[tuple[int, int], str], dict[
             node.clear()
     except SafeET.ParseError as exc:
         raise PackageError(f"a sheet is not well-formed XML ({exc})") from None
+    except DefusedXmlException as exc:  # a DTD or entity the package check did not catch
+        raise PackageError(f"a sheet was refused ({type(exc).__name__})") from None
     return uncalculated, errors

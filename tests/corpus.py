@@ -391,6 +391,15 @@ def _billion_laughs_workbook(base: bytes, path: Path) -> None:
     package.save(path)
 
 
+def _padded_prolog_laughs(base: bytes, path: Path) -> None:
+    """The billion-laughs shared strings, with 100 KB of comment in front of the DTD: a
+    guard that only looks at the head of a part would miss it."""
+    package = Package.read(base)
+    padding = "<!--" + " " * 100_000 + "-->\n"
+    _add_shared_string(package, padding + _billion_laughs("sst"), [b"&lol9;"])
+    package.save(path)
+
+
 def _quadratic_blowup(base: bytes, path: Path) -> None:
     """One entity of 50,000 characters referenced 50,000 times in a shared string: no
     nesting (so naive depth limits miss it), 2.5 GB expanded from a part of 200 KB."""
@@ -533,6 +542,7 @@ def _not_a_workbook(base: bytes, path: Path) -> None:
 HOSTILE: dict[str, Callable[[bytes, Path], None]] = {
     "billion-laughs-sharedstrings": _billion_laughs_sharedstrings,
     "billion-laughs-workbook": _billion_laughs_workbook,
+    "padded-prolog-laughs": _padded_prolog_laughs,
     "quadratic-blowup": _quadratic_blowup,
     "many-cells": _many_cells,
     "huge-shared-strings": _huge_shared_strings,

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import pooling
 from pooling.cli import main
 
 from .helpers import place_sheets, write_sheets
@@ -163,3 +164,12 @@ def test_help_has_an_example(command):
     result = invoke(command, "--help")
     assert result.exit_code == 0
     assert "Example" in result.output
+
+
+def test_setting_one_freeze_grant_rate_keeps_the_others():
+    changed = pooling.scenario_from_dict({"workbook": "x.xlsx"}, overrides={"council_tax.freeze_grant.police": 0.02})
+    # The contract's defaults are council 2.5%, police 3%, fire 3%: only police changes.
+    assert changed.freeze_grant == pytest.approx({"council": 0.025, "police": 0.02, "fire": 0.03})
+    own = {"workbook": "x.xlsx", "council_tax": {"freeze_grant": {"council": 0.01}}}
+    changed = pooling.scenario_from_dict(own, overrides={"council_tax.freeze_grant.police": 0.02})
+    assert changed.freeze_grant == pytest.approx({"council": 0.01, "police": 0.02})  # the file's table, added to

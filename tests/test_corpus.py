@@ -56,7 +56,9 @@ def test_hostile_file_is_refused_with_one_line(hostile, name):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("name", ["billion-laughs-sharedstrings", "quadratic-blowup", "billion-laughs-workbook"])
+@pytest.mark.parametrize(
+    "name", ["billion-laughs-sharedstrings", "quadratic-blowup", "billion-laughs-workbook", "padded-prolog-laughs"]
+)
 def test_entity_bombs_are_named_as_such(hostile, name):
     with pytest.raises(pooling.PackageError, match="DTD or XML entities"):
         pooling.load(hostile[name])

@@ -1,6 +1,8 @@
 """Every validation rule of the contract, each asserting the exact cell it names."""
 
 import copy
+import re
+import zipfile
 
 import openpyxl
 import pytest
@@ -197,6 +199,23 @@ def test_formula_without_a_calculated_value_names_the_cell(tmp_path):
     (problem,) = caught.value.problems
     assert problem.where == "Funding!D3"
     assert "=D2*2 has no calculated value" in problem.message
+
+
+def test_a_formula_whose_result_is_empty_text_reads_as_blank(tmp_path):
+    path = write_sheets(tmp_path / "formula.xlsx", valid_sheets())
+    book = openpyxl.load_workbook(path)
+    book["Outcomes"]["E2"] = '=IF(D2>0,"",1)'
+    book.save(path)
+    # As Excel saves it once calculated: the formula, and its result, the empty text.
+    with zipfile.ZipFile(path) as archive:
+        parts = {info: archive.read(info) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts.items():
+            if b'<c r="E2"' in data and b"IF(D2" in data:
+                data = re.sub(rb'<c r="E2"[^>]*>.*?</c>', b'<c r="E2" t="str"><f>IF(D2&gt;0,"",1)</f><v></v></c>', data)
+            archive.writestr(info, data)
+    place, _ = pooling.load(path)
+    assert place.outcomes["O1"].targets == (None, None, None)  # blank Target = none, as the sheet shows
 
 
 def test_reserved_stream_codes(tmp_path):
