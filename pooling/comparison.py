@@ -323,21 +323,6 @@ def _objective_chart(sheet, comparison: Comparison, row: int) -> None:
 
 def write_comparison(comparison: Comparison, target: Path) -> None:
     """Write the comparison workbook atomically (never over a file pooling did not write)."""
-    from .write import (
-        WriteError,
-        atomic_write,
-        is_our_output,
-        make_backup,
-        refuse_if_open,
-        verify_workbook,
-    )
+    from .write import write_output
 
-    target = Path(target)
-    refuse_if_open(target)
-    if target.suffix.lower() != ".xlsx":
-        raise WriteError(f"{target}: the comparison is an .xlsx workbook")
-    if target.exists():
-        if not is_our_output(target, COMPARISON_SHEETS):
-            raise WriteError(f"{target} exists and was not written by pooling compare; choose another name")
-        make_backup(target)
-    atomic_write(target, comparison_workbook(comparison), verify=verify_workbook)
+    write_output(target, lambda: comparison_workbook(comparison), COMPARISON_SHEETS, "pooling compare")

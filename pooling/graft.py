@@ -41,6 +41,7 @@ from .package import (
     PackageError,
     scan,
 )
+from .sheetxml import excel_text
 
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
@@ -771,7 +772,7 @@ def _comment_elements(cells: dict[str, str], author_id: int, prefix: str = "") -
             f'<{p}comment ref="{ref}" authorId="{author_id}"><{p}text>'
             f'<{p}r><{p}rPr><{p}b/><{p}sz val="9"/><{p}rFont val="Tahoma"/><{p}family val="2"/></{p}rPr><{p}t>{AUTHOR}:</{p}t></{p}r>'
             f'<{p}r><{p}rPr><{p}sz val="9"/><{p}rFont val="Tahoma"/><{p}family val="2"/></{p}rPr>'
-            f'<{p}t xml:space="preserve">\n{escape(text)}</{p}t></{p}r>'
+            f'<{p}t xml:space="preserve">\n{excel_text(text)}</{p}t></{p}r>'
             f"</{p}text></{p}comment>"
         )
     return "".join(items).encode()

@@ -200,7 +200,7 @@ def write_per_partner(result, folder: Path) -> list[Path]:
     Every target is checked before any is written: none may be open in Excel, and an
     existing file is replaced only if pooling wrote it, after a verified backup.
     """
-    from .write import WriteError, atomic_write, is_our_output, make_backup, refuse_if_open, verify_workbook
+    from .write import check_output, write_output
 
     folder = Path(folder)
     source = result.package.path
@@ -208,18 +208,15 @@ def write_per_partner(result, folder: Path) -> list[Path]:
         partner: folder / return_name(source, partner).replace("-return-", "-results-")
         for partner in result.place.partners
     }
-    for target in targets.values():
-        refuse_if_open(target)
-        if target.exists() and not is_our_output(target, ("Summary", "Stream use", "Constraints")):
-            raise WriteError(f"{target} exists and was not written by pooling; choose another folder")
+    ours = ("Summary", "Stream use", "Constraints")
+    for target in targets.values():  # all checked before any is written
+        check_output(target, ours, "pooling run --per-partner")
     folder.mkdir(parents=True, exist_ok=True)
     raw = read_workbook(source, {spec.key for spec in schema.SHEETS})
     tables = place_tables(raw)
     written = []
     for partner, target in targets.items():
-        data = partner_results(result, partner, tables, result.package.sha256)
-        if target.exists():
-            make_backup(target)
-        atomic_write(target, data, verify=verify_workbook)
+        make = lambda partner=partner: partner_results(result, partner, tables, result.package.sha256)
+        write_output(target, make, ours, "pooling run --per-partner")
         written.append(target)
     return written

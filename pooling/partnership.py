@@ -613,14 +613,6 @@ def to_dict(analysis: Partnership) -> dict:
 
 
 def write_partnership(analysis: Partnership, target: Path) -> None:
-    from .write import WriteError, atomic_write, is_our_output, make_backup, refuse_if_open, verify_workbook
+    from .write import write_output
 
-    target = Path(target)
-    refuse_if_open(target)
-    if target.suffix.lower() != ".xlsx":
-        raise WriteError(f"{target}: the partnership analysis is an .xlsx workbook")
-    if target.exists():
-        if not is_our_output(target, ("Partnership", "Coalitions")):
-            raise WriteError(f"{target} exists and was not written by pooling partners; choose another name")
-        make_backup(target)
-    atomic_write(target, partnership_workbook(analysis), verify=verify_workbook)
+    write_output(target, lambda: partnership_workbook(analysis), ("Partnership", "Coalitions"), "pooling partners")

@@ -698,18 +698,20 @@ def _changes_workbook(plan: MergePlan) -> bytes:
 
 def write_merged(place_path: Path, returns: list[Path], target: Path) -> MergePlan:
     """Merge the returns into a new copy of the place workbook, written atomically."""
-    from .write import WriteError, atomic_write, is_our_output, make_backup, refuse_if_open, verify_workbook
+    from .write import WriteError, check_output, write_output
 
     place_path, target = Path(place_path), Path(target)
     if target.resolve() == place_path.resolve():
         raise WriteError(f"{target}: this is the place workbook; merge into a new file")
-    refuse_if_open(target)
-    if target.exists():
-        if not is_our_output(target, ("Changes",)):
-            raise WriteError(f"{target} exists and was not written by pooling merge; choose another name")
-        make_backup(target)
+    check_output(target, ("Changes",), "pooling merge", target.suffix.lower())
     plan, package = merge(place_path, returns)
-    if target.suffix.lower() != package.kind:
-        raise WriteError(f"{target}: the place workbook is {package.kind}, so the merged one must be too")
-    atomic_write(target, merged_workbook(package, plan), mode=package.mode, verify=verify_workbook)
+    write_output(
+        target,
+        lambda: merged_workbook(package, plan),
+        ("Changes",),
+        "pooling merge",
+        package.kind,
+        package.mode,
+        package,
+    )
     return plan

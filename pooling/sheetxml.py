@@ -275,13 +275,21 @@ def _number(value, where: str) -> bytes:
     return repr(number).encode()
 
 
+def excel_text(value: str) -> str:
+    """``value`` as the text of a ``<t>`` element, as Excel reads it back.
+
+    XML 1.0 cannot hold most control characters; Excel reads ``_xHHHH_`` as an escaped
+    character, so they are written that way, and a literal "_x0041_" keeps its
+    underscore as ``_x005F_``.
+    """
+    text = _EXCEL_ESCAPE.sub(lambda m: "_x005F_" if m.group() == "_" else f"_x{ord(m.group()):04X}_", value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _text(value: str, where: str) -> bytes:
     if len(value.encode("utf-16-le", "surrogatepass")) // 2 > MAX_TEXT:
         raise PackageError(f"{where}: the text is longer than Excel's {MAX_TEXT:,} characters")
-    # Excel reads _xHHHH_ as an escaped character: control characters are written that
-    # way, and a literal "_x0041_" keeps its underscore as _x005F_.
-    text = _EXCEL_ESCAPE.sub(lambda m: "_x005F_" if m.group() == "_" else f"_x{ord(m.group()):04X}_", value)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = excel_text(value)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:

@@ -500,14 +500,6 @@ def write_table(result: Sweep, target: Path) -> None:
 
 
 def write_sweep(result: Sweep, target: Path) -> None:
-    from .write import WriteError, atomic_write, is_our_output, make_backup, refuse_if_open, verify_workbook
+    from .write import write_output
 
-    target = Path(target)
-    refuse_if_open(target)
-    if target.suffix.lower() != ".xlsx":
-        raise WriteError(f"{target}: the sweep is an .xlsx workbook")
-    if target.exists():
-        if not is_our_output(target, ("Runs", "Percentiles", "Tornado")):
-            raise WriteError(f"{target} exists and was not written by pooling sweep; choose another name")
-        make_backup(target)
-    atomic_write(target, sweep_workbook(result), verify=verify_workbook)
+    write_output(target, lambda: sweep_workbook(result), ("Runs", "Percentiles", "Tornado"), "pooling sweep")

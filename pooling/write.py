@@ -18,6 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from defusedxml import ElementTree as SafeET
+
 from . import fmt
 from .board import summary_sheet
 from .graft import GraftReport, graft, planned_edits
@@ -230,12 +232,58 @@ def atomic_write(target: Path, data: bytes, mode: int | None = None, verify=None
         raise
 
 
-def verify_workbook(path: Path) -> None:
-    """The written file reopens as a workbook with every part readable."""
+def verify_workbook(path: Path, original: Package | None = None) -> None:
+    """The written file reopens as a workbook, every part readable, and every XML part
+    we wrote (all of them, or those that differ from ``original``) well-formed."""
     try:
-        Package.open(path)  # reads every part back, checking each one's CRC
+        written = Package.open(path)  # reads every part back, checking each one's CRC
+        for name, data in written.parts.items():
+            if not name.endswith((".xml", ".rels", ".vml")):
+                continue
+            if original is not None and original.parts.get(name) == data:
+                continue  # the user's part, byte for byte as it came
+            _parse_through(data, name)
     except PackageError as exc:
         raise WriteError(f"the written file does not reopen as a workbook ({exc})") from None
+
+
+def _parse_through(data: bytes, name: str) -> None:
+    """Parse a part end to end, keeping no tree (sheets can be large)."""
+    try:
+        for _, element in SafeET.iterparse(io.BytesIO(data), events=("end",)):
+            element.clear()
+    except SafeET.ParseError as exc:
+        raise PackageError(f"part {name} is not well-formed XML ({exc})") from None
+
+
+def check_output(target: Path, ours: tuple[str, ...], made_by: str, kind: str = ".xlsx") -> None:
+    """May ``target`` be written? Not while it is open, not with the wrong extension, and
+    not over a file pooling did not write (one holding all of the sheets ``ours``)."""
+    target = Path(target)
+    refuse_if_open(target)
+    if target.suffix.lower() != kind:
+        raise WriteError(f"{target}: {made_by} writes a {kind} workbook, so the name must end in {kind}")
+    if target.exists() and not is_our_output(target, ours):
+        raise WriteError(f"{target} exists and was not written by {made_by}; choose another name")
+
+
+def write_output(
+    target: Path,
+    make,
+    ours: tuple[str, ...],
+    made_by: str,
+    kind: str = ".xlsx",
+    mode: int | None = None,
+    original: Package | None = None,
+) -> Path | None:
+    """Check ``target`` (:func:`check_output`), make the bytes (``make()``), back up an
+    earlier output, and write atomically, verified; the backup made, if any."""
+    target = Path(target)
+    check_output(target, ours, made_by, kind)
+    data = make()
+    backup = make_backup(target) if target.exists() else None
+    atomic_write(target, data, mode=mode, verify=lambda path: verify_workbook(path, original))
+    return backup
 
 
 def write_result(result, target: Path, in_place: bool = False) -> GraftReport:
@@ -271,6 +319,6 @@ def write_result(result, target: Path, in_place: bool = False) -> GraftReport:
             raise WriteError(f"{target} changed while the scenario was solved; nothing was written")
     if target.exists():  # the input (in place) or an earlier output: keep a verified copy
         backup = make_backup(target)
-    atomic_write(target, data, mode=mode, verify=verify_workbook)
+    atomic_write(target, data, mode=mode, verify=lambda path: verify_workbook(path, package))
     report.backup = backup
     return report

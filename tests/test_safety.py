@@ -176,3 +176,31 @@ def test_mutated_bytes_load_or_give_a_clean_error(tmp_path, flips):
         pooling.load(path)
     except InputError as error:
         assert len(error.lines()) >= 1
+
+
+def test_comment_text_with_control_characters_is_well_formed_xml():
+    from xml.etree import ElementTree
+
+    from pooling.graft import comments_xml
+
+    part = comments_xml({"B2": "bell\x07 & <tab>\t _x0041_ stays"})
+    texts = [node.text for node in ElementTree.fromstring(part).iter() if node.tag.endswith("}t")]
+    # Excel reads _xHHHH_ back as the character: \x07 survives, the literal _x0041_ too.
+    assert texts[1] == "\nbell_x0007_ & <tab>\t _x005F_x0041_ stays"
+
+
+def test_a_written_part_that_is_not_well_formed_is_refused_before_the_rename(tmp_path):
+    from pooling.write import verify_workbook
+
+    good = tmp_path / "good.xlsx"
+    write_sheets(good, small_sheets())
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bad, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b"<row></sheetData>")  # an unclosed element
+            target.writestr(info, data)
+    verify_workbook(good)
+    with pytest.raises(WriteError, match="sheet1.xml is not well-formed"):
+        verify_workbook(bad)
