@@ -78,6 +78,7 @@ class GraftReport:
     edited_parts: list[str] = field(default_factory=list)  # original parts that were spliced
     fallback: str = ""  # why the results went to a workbook of their own, if they did
     backup: object = None  # the verified backup written before an in-place write
+    written: object = None  # the file written (beside the target, after a fallback)
 
 
 class _Splices:

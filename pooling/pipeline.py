@@ -343,7 +343,7 @@ class Result:
         target = self.package.path if in_place else Path(path)
         report = write_result(self, target, in_place=in_place)
         self.timings["write"] = time.perf_counter() - started
-        self.output = target
+        self.output = report.written or target
         for sheet, reason in report.not_annotated.items():
             self.messages.append(f"Sheet {sheet} was not annotated: {reason}.")
         for wanted, given in report.sheet_names.items():

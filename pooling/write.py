@@ -129,6 +129,8 @@ def annotated_workbook(result) -> tuple[bytes, GraftReport]:
         return data, report
     except PackageError as exc:
         reason = str(exc)
+    except Exception as exc:  # a package the graft does not understand: the results must still reach the user
+        reason = f"{type(exc).__name__}: {exc}"
     result.messages.append(
         f"The results could not be added to the input workbook safely ({reason}); they are in a "
         "workbook of their own, and the input workbook was not touched."
@@ -287,10 +289,14 @@ def write_output(
 
 
 def write_result(result, target: Path, in_place: bool = False) -> GraftReport:
-    """Write the annotated workbook to ``target``.
+    """Write the annotated workbook to ``target``; the report says where it went.
 
     Never over the input unless ``in_place``, and then only after a verified backup;
     never over a file pooling did not write; never while the target is open in Excel.
+    If the results could not be added to the input (``report.fallback``), they are a
+    workbook of their own: that never replaces the input, and it is an ``.xlsx`` (a
+    workbook without macros must not carry an ``.xlsm`` name), so it goes beside the
+    target as ``<name>-results.xlsx`` or ``<name>.xlsx``.
     """
     target = Path(target)
     package = result.package
@@ -301,24 +307,35 @@ def write_result(result, target: Path, in_place: bool = False) -> GraftReport:
             f"{package.path} already holds the results of an earlier run; run on the workbook the "
             "partners sent (or a copy without the result sheets)"
         )
-    refuse_if_open(target)
     if target.suffix.lower() != package.kind:
         raise WriteError(f"{target}: the input is a {package.kind} workbook, so the output must end in {package.kind}")
-    backup = None
-    if in_place:
-        if target.resolve() != source:
-            raise WriteError("--in-place writes into the input workbook; do not give another output file")
-    elif target.resolve() == source:
+    if in_place and target.resolve() != source:
+        raise WriteError("--in-place writes into the input workbook; do not give another output file")
+    if not in_place and target.resolve() == source:
         raise WriteError(f"{target}: this is the input workbook; choose another output file (or use --in-place)")
-    elif target.exists() and not is_our_output(target):
-        raise WriteError(f"{target} exists and was not written by pooling; choose another name or remove it first")
-    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else package.mode
+    _check_target(target, in_place)
     data, report = annotated_workbook(result)
-    if in_place and package.sha256:
-        if hashlib.sha256(target.read_bytes()).hexdigest() != package.sha256:
-            raise WriteError(f"{target} changed while the scenario was solved; nothing was written")
-    if target.exists():  # the input (in place) or an earlier output: keep a verified copy
-        backup = make_backup(target)
+    if report.fallback:
+        in_place, target = False, _fallback_target(target, in_place)
+        _check_target(target, in_place)
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else package.mode
+    if in_place and hashlib.sha256(target.read_bytes()).hexdigest() != package.sha256:
+        raise WriteError(f"{target} changed while the scenario was solved; nothing was written")
+    backup = make_backup(target) if target.exists() else None  # the input (in place) or an earlier output
     atomic_write(target, data, mode=mode, verify=lambda path: verify_workbook(path, package))
     report.backup = backup
+    report.written = target
     return report
+
+
+def _check_target(target: Path, in_place: bool) -> None:
+    refuse_if_open(target)
+    if not in_place and target.exists() and not is_our_output(target):
+        raise WriteError(f"{target} exists and was not written by pooling; choose another name or remove it first")
+
+
+def _fallback_target(target: Path, in_place: bool) -> Path:
+    """Where results in a workbook of their own go: never over the input, always .xlsx."""
+    if in_place:
+        return target.with_name(f"{target.stem}-results.xlsx")
+    return target.with_suffix(".xlsx")

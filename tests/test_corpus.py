@@ -1,6 +1,7 @@
 """Nothing lost, nothing let in: hostile files are refused, rich workbooks keep every part."""
 
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -159,3 +160,27 @@ def test_an_unusual_package_gets_its_results_in_a_workbook_of_their_own(tmp_path
     summary = [row for row in openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True)]
     assert any(row[0] == "Note" and "workbook of their own" in row[1] for row in summary)
     assert any("workbook of their own" in message for message in result.messages)
+
+
+def test_a_fallback_never_replaces_the_input_nor_names_an_xlsx_as_xlsm(rich, tmp_path, monkeypatch):
+    from pooling import write
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("something the graft did not expect")
+
+    monkeypatch.setattr(write, "graft", fail)
+    # In place: the input stays exactly as it was; the results go beside it.
+    path = tmp_path / "place.xlsx"
+    shutil.copy(rich["chart"], path)
+    before = path.read_bytes()
+    result = pooling.run(scenario_for(path, tmp_path))
+    report = result.write(in_place=True)
+    assert path.read_bytes() == before
+    assert report.written == tmp_path / "place-results.xlsx" == result.output
+    assert "Summary" in openpyxl.load_workbook(result.output, read_only=True).sheetnames
+    assert any("RuntimeError" in message for message in result.messages)
+    # A macro workbook: results without macros are an .xlsx, never an .xlsm.
+    result = pooling.run(scenario_for(rich["macros"], tmp_path), output=tmp_path / "out.xlsm")
+    assert not (tmp_path / "out.xlsm").exists()
+    assert result.output == tmp_path / "out.xlsx"
+    assert Package.open(result.output).kind == ".xlsx"
