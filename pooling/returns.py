@@ -24,6 +24,8 @@ exactly those edits spliced into its sheets and a Changes sheet listing them.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -654,11 +656,14 @@ def merged_workbook(package: Package, plan: MergePlan) -> bytes:
         original_rows = [row for row in table.rows if row not in plan.added_rows.get(name, [])]
         style_row = max(original_rows, default=table.header_row)
         parts[part] = edit_cells(parts[part], values, style_row=style_row)
+    order, content_types = list(package.order), dict(package.content_types)
+    if by_sheet:
+        drop_calculation_chain(package, parts, order, content_types)
     edited = Package(
         path=package.path,
         parts=parts,
-        order=list(package.order),
-        content_types=dict(package.content_types),
+        order=order,
+        content_types=content_types,
         workbook_part=package.workbook_part,
         sheets=list(package.sheets),
         mode=package.mode,
@@ -667,6 +672,40 @@ def merged_workbook(package: Package, plan: MergePlan) -> bytes:
     changes = _changes_workbook(plan)
     data, _ = graft(edited, changes, {})
     return data
+
+
+def drop_calculation_chain(package: Package, parts: dict, order: list, content_types: dict) -> None:
+    """Remove the calculation chain (``xl/calcChain.xml``), its relationship and its type.
+
+    The chain lists every formula cell in the order Excel last calculated them. A merged
+    figure can replace a formula, and a chain naming a cell with no formula makes Excel
+    offer to repair the file; without a chain, Excel rebuilds it silently on open.
+    """
+    chains = [
+        (rel_id, target)
+        for rel_id, kind, target, _ in package.relationships(package.workbook_part)
+        if kind.endswith("/calcChain")
+    ]
+    for rel_id, target in chains:
+        parts.pop(target, None)
+        if target in order:
+            order.remove(target)
+        content_types.pop(target, None)
+        rels = posixpath.join(
+            posixpath.dirname(package.workbook_part), "_rels", posixpath.basename(package.workbook_part) + ".rels"
+        )
+        parts[rels] = re.sub(
+            rb"<(?:\w+:)?Relationship\b[^>]*\bId=\"" + re.escape(rel_id.encode()) + rb"\"[^>]*/>",
+            b"",
+            parts[rels],
+            count=1,
+        )
+        parts["[Content_Types].xml"] = re.sub(
+            rb"<(?:\w+:)?Override\b[^>]*\bPartName=\"/" + re.escape(target.encode()) + rb"\"[^>]*/>",
+            b"",
+            parts["[Content_Types].xml"],
+            count=1,
+        )
 
 
 def _changes_workbook(plan: MergePlan) -> bytes:

@@ -1,6 +1,7 @@
 """Returns: split the place into partners' workbooks, merge them back, partners' own results."""
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -9,6 +10,7 @@ from click.testing import CliRunner
 
 import pooling
 from pooling.cli import main
+from pooling.package import Package
 from pooling.partner import totals, write_per_partner
 from pooling.returns import MergeError, merge, split, write_merged
 
@@ -250,3 +252,46 @@ def test_per_partner_results_are_replaced_only_after_a_backup(tmp_path):
     (tmp_path / "partners" / f".~lock.{first[1].name}#").write_text("someone")
     with pytest.raises(pooling.WriteError, match="open in Excel"):
         write_per_partner(result, tmp_path / "partners")
+
+
+def with_calculation_chain(path: Path) -> None:
+    """Give ``path`` a calculation chain, as Excel saves one beside formulas."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    parts["xl/calcChain.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><c r="D2" i="3"/></calcChain>'
+    )
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdChain" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/calcChain" Target="calcChain.xml"/></Relationships>',
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.calcChain+xml"/></Types>',
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def test_a_merge_that_changes_cells_drops_the_calculation_chain(tmp_path):
+    place = tmp_path / "place.xlsx"
+    shutil.copy(EXAMPLE, place)
+    with_calculation_chain(place)
+    paths = {path.stem.rsplit("-", 1)[1]: path for path in split(place, tmp_path / "returns")}
+    unchanged = tmp_path / "unchanged.xlsx"
+    write_merged(place, list(paths.values()), unchanged)
+    assert "xl/calcChain.xml" in Package.open(unchanged).parts  # nothing changed, nothing dropped
+    row = find_row(paths["NCC"], "Funding", "NCC-FG")
+    edit(paths["NCC"], "Funding", {f"D{row}": 90_500})
+    merged = tmp_path / "merged.xlsx"
+    write_merged(place, list(paths.values()), merged)
+    package = Package.open(merged)
+    assert "xl/calcChain.xml" not in package.parts
+    assert b"calcChain" not in package.parts["xl/_rels/workbook.xml.rels"]
+    assert b"calcChain" not in package.parts["[Content_Types].xml"]
+    place_after, _ = pooling.load(merged)
+    assert place_after.streams["NCC-FG"].base == pytest.approx(90_500)
