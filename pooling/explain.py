@@ -24,13 +24,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from . import model as families
-from .fmt import money_pounds, money_units, quantity
+from .fmt import money_pounds, money_short, money_units, quantity
 from .funding import FREEZE, SAVINGS
 from .model import ConstraintInfo, Model
 from .solve import Solution
 
 BINDING_TOLERANCE = 1e-6
-NEGLIGIBLE = 0.005  # objective units: below half a penny a step, a price is zero
+NEGLIGIBLE_POUNDS = 0.005  # below half a penny a step, a price is zero
+POUNDS_PER_UNIT = {"£": 1.0, "£000": 1_000.0, "£m": 1_000_000.0}
 
 
 @dataclass
@@ -55,11 +56,7 @@ class Statement:
     cells: tuple[str, ...]
     items: list[Binding] = field(default_factory=list)
     sentence: str = ""
-
-    @property
-    def worth(self) -> float:
-        """The largest change a step of the constraint would make, in the objective's unit."""
-        return max(abs(item.shadow_price) for item in self.items)
+    worth: float = 0.0  # the largest change a step of it makes, as phrased, in the objective's unit
 
 
 def activity(info: ConstraintInfo, solution: Solution) -> float:
@@ -81,10 +78,13 @@ def binding_constraints(model: Model, solution: Solution) -> list[Binding]:
     words = Words(model, solution)
     found = []
     for info in model.registry.values():
-        if info.family == families.SPEND or not is_binding(info, slack(info, solution)):
+        if info.family == families.SPEND:
+            continue
+        room = slack(info, solution)
+        if not is_binding(info, room):
             continue
         price = solution.shadow_prices.get(info.name, 0.0)
-        found.append(Binding(info, 0.0, price, words.subject(info), words.sentence(info, price)))
+        found.append(Binding(info, room, price, words.subject(info), words.sentence(info, price)))
     return found
 
 
@@ -99,6 +99,8 @@ class Words:
         per, label = {"£": (1000.0, "£1,000"), "£000": (1.0, "£1,000"), "£m": (1.0, "£1m")}[self.place.units]
         self.per = per  # workbook units in one step of money
         self.step = label
+        # The objective is in £ (outcomes) or the workbook unit (least cost).
+        self.negligible = NEGLIGIBLE_POUNDS / (POUNDS_PER_UNIT[self.place.units] if self.least_cost else 1.0)
 
     # -- pieces ------------------------------------------------------------------------
 
@@ -123,10 +125,10 @@ class Words:
 
     def value(self, change: float) -> str:
         """A change of the objective in words: 'buy £420 of outcome value', 'save £750k of spending'."""
-        if abs(change) < NEGLIGIBLE:
+        if abs(change) < self.negligible:
             return "make no difference"
         if self.least_cost:
-            return f"{'add' if change > 0 else 'save'} {self.money(abs(change))} of spending"
+            return f"{'add' if change > 0 else 'save'} {money_short(abs(change), self.place.units)} of spending"
         return f"{'buy' if change > 0 else 'cost'} {money_pounds(abs(change))} of outcome value"
 
     def stream_name(self, code: str) -> str:
@@ -250,7 +252,7 @@ class Words:
                 return missed
         best = max(items, key=lambda item: (abs(item.shadow_price), -item.info.year))
         change = self.change(best.info, best.shadow_price)
-        if abs(change) < NEGLIGIBLE:
+        if abs(change) < self.negligible:
             return f"{self.state(info, when)}: a step of it would change nothing, because the next best use of the money is as good."
         phrase, _ = self.step_phrase(best.info, best.info.year if len(items) > 1 else None)
         return f"{self.state(info, when)}: {phrase} would {self.value(change)} (present value)."
@@ -281,13 +283,15 @@ def statements(model: Model, solution: Solution, binding: list[Binding]) -> list
     for item in binding:
         if item.family == families.EFFECT_CAPACITY:
             continue
-        key = (item.family, tuple(item.info.keys.items()))
+        # The cells too: a target set by year columns is a different cell each year.
+        key = (item.family, tuple(item.info.keys.items()), item.info.cells)
         if key not in groups:
             groups[key] = Statement(item.family, item.subject, item.info.cells)
         groups[key].items.append(item)
     found = list(groups.values())
     for statement in found:
         statement.sentence = words.statement(statement.items)
+        statement.worth = max(abs(words.change(item.info, item.shadow_price)) for item in statement.items)
     return sorted(found, key=lambda statement: -statement.worth)
 
 
@@ -303,7 +307,7 @@ def cell_notes(model: Model, solution: Solution, grouped: list[Statement]) -> di
     for statement in grouped:
         text = statement.sentence
         changes = [(item.info.year, words.change(item.info, item.shadow_price)) for item in statement.items]
-        distinct = {round(change, 2) for _, change in changes}
+        distinct = {round(change / words.negligible) for _, change in changes}
         if len(changes) > 1 and len(distinct) > 1 and statement.family != families.TARGET:
             label, _ = words.step_phrase(statement.items[0].info)
             listed = "; ".join(f"{words.year(t)} {words.value(change)}" for t, change in sorted(changes))
@@ -366,14 +370,14 @@ def programme_positions(model: Model, solution: Solution, binding: list[Binding]
                     why = (
                         f"its last {words.step} would {words.value(own)}, while the same money elsewhere would "
                         f"{words.value(other)}: the minimum costs {_plain_value(words, price)} per {words.step}"
-                        if abs(price) >= NEGLIGIBLE
+                        if abs(price) >= words.negligible
                         else "the money would do no better elsewhere"
                     )
                 else:
                     why = (
                         f"its next {words.step} would {words.value(own)}, against {_plain_value(words, other)} "
                         f"for the money's best other use: more room would gain {_plain_value(words, price)} per {words.step}"
-                        if abs(price) >= NEGLIGIBLE
+                        if abs(price) >= words.negligible
                         else "more room would gain nothing"
                     )
                 sentence = (
@@ -395,10 +399,13 @@ def programme_positions(model: Model, solution: Solution, binding: list[Binding]
                     solution.reduced_costs.get(model.y[(programme.code, outcome, 1, t)].name, 0.0)
                     for outcome in effects
                 )
-                net = (max(routes) + first) * words.per
+                # The cheapest route: the highest reduced cost when maximising value, the
+                # lowest when minimising spending.
+                best = min(routes) if words.least_cost else max(routes)
+                net = (best + first) * words.per
                 sentence = (
                     f"{words.programme_name(programme.code)} gets nothing in {words.year(t)}: a first {words.step} "
-                    f"for it would {words.value(net) if abs(net) >= NEGLIGIBLE else 'change nothing'} against where "
+                    f"for it would {words.value(net) if abs(net) >= words.negligible else 'change nothing'} against where "
                     "the money goes now (present value)."
                 )
                 found.append(ProgrammePosition(programme.code, t, "not funded", 0.0, None, None, net, sentence))
@@ -406,7 +413,7 @@ def programme_positions(model: Model, solution: Solution, binding: list[Binding]
 
 
 def _plain_value(words: Words, amount: float) -> str:
-    return words.money(abs(amount)) if words.least_cost else money_pounds(abs(amount))
+    return money_short(abs(amount), words.place.units) if words.least_cost else money_pounds(abs(amount))
 
 
 def _capital(text: str) -> str:

@@ -267,8 +267,8 @@ class Result:
             ("Solver status", f"{self.status} ({self.solution.message})"),
             ("PuLP version", pulp.__version__ if hasattr(pulp, "__version__") else "unknown"),
             ("Python version", platform.python_version()),
-            ("Variables", str(len(self.model.x) + len(self.model.y) + len(self.model.short))),
-            ("Constraints", str(len(self.model.registry))),
+            ("Variables", f"{len(self.model.variables()):,}"),
+            ("Constraints", f"{len(self.model.registry):,}"),
             ("Objective value", repr(self.objective)),
         ]
         rows += [(f"Time: {phase} (seconds)", f"{seconds:.3f}") for phase, seconds in self.timings.items()]

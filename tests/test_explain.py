@@ -117,3 +117,46 @@ def test_statements_group_the_years(tmp_path):
         "Programme P1 (P1) is at its maximum of £60k in every year: "
         "£1,000 more room in 2011/12 would buy £15 of outcome value (present value)."
     ]
+
+
+def test_a_target_set_by_a_year_column_is_explained_on_that_cell(tmp_path):
+    # £100k a year buys 20 × 100 / 1000 = 2 units. The target is 3 (Outcomes!E2) in
+    # 2011/12 and 4 in 2012/13 (the year column, Outcomes!G2): short by 1, then by 2.
+    sheets = place_sheets(
+        partners=[("A", "council", None, None)],
+        funding=[("G", "A", "grant", 100, None, None)],
+        programmes=[("P1", "A", "no", 0, None, None)],
+        outcomes=[("O", 1000, 3, 2000)],
+        effects=[("P1", "O", 20, None)],
+        years=2,
+        target_years={"2012/13": {"O": 4}},
+    )
+    result = solve(tmp_path, sheets)
+    assert "misses its target in 2011/12, by up to 1:" in result.notes["Outcomes!E2"]
+    assert "misses its target in 2012/13, by up to 2:" in result.notes["Outcomes!G2"]
+    assert "2012/13" not in result.notes["Outcomes!E2"]
+
+
+def test_least_cost_prices_below_a_workbook_unit_are_still_quoted(tmp_path):
+    # In £m, 1,000 units per £1m: each unit of the target of 50 costs £1m / 1,000 =
+    # £1,000, a thousandth of the workbook unit but no rounding error.
+    sheets = place_sheets(
+        partners=[("A", "council", None, None)],
+        funding=[("G", "A", "grant", 100, None, None)],
+        programmes=[("P1", "A", "no", 0, None, None)],
+        outcomes=[("O", 1000, 50, None)],
+        effects=[("P1", "O", 1000, None)],
+        units="£m",
+    )
+    result = solve(tmp_path, sheets, objective="least-cost")
+    assert result.objective == pytest.approx(0.05)
+    (target,) = [s for s in result.statements if s.family == "target"]
+    assert target.sentence.endswith("would add £1,000 of spending (present value).")
+    assert target.worth == pytest.approx(0.001)
+
+
+def test_statements_are_ordered_by_what_a_step_of_each_is_worth(result):
+    # A target one unit higher is one more unit short: the £2,000 penalty. P1's maximum
+    # is worth £45 a £1,000 step, each stream £15.
+    worth = [statement.worth for statement in result.statements]
+    assert worth == pytest.approx([2000.0, 45.0, 15.0, 15.0, 15.0])
