@@ -48,7 +48,6 @@ def main() -> None:
       pooling run scenarios/sr2010-pooled.toml --pooling silo --solver highs
       pooling compare scenarios/sr2010-silo.toml scenarios/sr2010-pooled.toml -o compare.xlsx
       pooling partners scenarios/sr2010-pooled.toml -o partnership.xlsx
-      pooling partners scenarios/sr2010-pooled.toml -o partnership.xlsx
       pooling sweep scenarios/sr2010-pooled.toml --samples 200 -o mc.xlsx
       pooling validate spreadsheets/example.xlsx
       pooling split spreadsheets/example.xlsx -o returns/
@@ -144,7 +143,8 @@ def run(
     that is optimal for the scenario's objective, and writes the partners' workbook
     back with result sheets (Summary, Allocation, Flows, Pool, Outcomes achieved,
     Constraints, Audit) and comments on the input cells whose constraints bind.
-    The input workbook is never changed.
+    The input workbook is never changed, unless --in-place is given: then it is
+    backed up first, and the copy checked, before the results are added to it.
 
     \b
     Examples:

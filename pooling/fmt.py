@@ -58,12 +58,3 @@ def quantity(value: float) -> str:
     if abs(value - round(value)) < 0.005 or abs(value) >= 100:
         return _trim(round(value), 0)
     return _trim(value, 1 if abs(value) >= 10 else 2).rstrip("0").rstrip(".")
-
-
-def number(value: float) -> str:
-    return f"{value:,.6g}"
-
-
-def unit_label(units: str) -> str:
-    """A column heading unit: '£000'."""
-    return units

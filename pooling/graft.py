@@ -14,8 +14,10 @@ workbook of their own (``write.py``), then grafted into the original package:
   :func:`~pooling.package.scan`, never a re-serialisation;
 * comments go on an input sheet as a new comments part and VML drawing, which
   needs one ``<legacyDrawing>`` element in the sheet and one relationship. A sheet
-  that already carries comments or a legacy drawing is left untouched, and the
-  caller is told why (its notes stay in the Constraints sheet).
+  that already carries comments gets ours added to its comments part and drawing
+  (a cell with a comment of its own keeps it); one whose parts cannot take them is
+  left untouched, and the caller is told why (its notes stay in the Constraints
+  sheet).
 """
 
 from __future__ import annotations
@@ -255,7 +257,7 @@ _COL_STYLE = re.compile(rb'(<col\b[^>]*?\sstyle=")(\d+)(")')
 
 
 def restyle_sheet(xml: bytes, xf_map: dict[int, int]) -> bytes:
-    """Renumber the cell formats of one of our result sheets (written by openpyxl)."""
+    """Renumber the cell formats of one of our result sheets (written by XlsxWriter)."""
 
     def swap(match):
         return match.group(1) + str(xf_map.get(int(match.group(2)), 0)).encode() + match.group(3)
@@ -263,8 +265,11 @@ def restyle_sheet(xml: bytes, xf_map: dict[int, int]) -> bytes:
     return _COL_STYLE.sub(swap, _CELL_STYLE.sub(swap, xml))
 
 
-def _relationship_xml(rid: str, kind: str, target: str, prefix: str = "") -> bytes:
-    return f"<{prefix}Relationship Id={quoteattr(rid)} Type={quoteattr(kind)} Target={quoteattr(target)}/>".encode()
+def _relationship_xml(rid: str, kind: str, target: str, prefix: str = "", mode: str = "Internal") -> bytes:
+    external = ' TargetMode="External"' if mode == "External" else ""
+    return (
+        f"<{prefix}Relationship Id={quoteattr(rid)} Type={quoteattr(kind)} Target={quoteattr(target)}{external}/>"
+    ).encode()
 
 
 def _rels_part(part: str) -> str:
@@ -513,8 +518,8 @@ class Grafter:
             return
         lines = []
         for rid, kind, target, mode in relationships:
-            if mode == "External":
-                lines.append(_relationship_xml(rid, kind, target))
+            if mode == "External":  # a hyperlink to a web page: the same link, still external
+                lines.append(_relationship_xml(rid, kind, target, mode=mode))
                 continue
             new_target = self.free_name(target)
             self.add_part(new_target, self.results.parts[target])
@@ -613,12 +618,16 @@ class Grafter:
                 self.report.annotated[sheet.name] = added
 
     def _new_comments(self, sheet, cells: dict[str, str], drawing: str | None) -> int:
+        # A legacy drawing (form controls) already there takes the note shapes; if it
+        # cannot, no comments part is added either (comments without shapes are damage).
+        if drawing is not None and not self._add_shapes(sheet.name, drawing, cells):
+            return 0
         comments_part = self.free_name("xl/comments1.xml")
         self.add_part(comments_part, comments_xml(cells))
         self.content_overrides.append((comments_part, CT_COMMENTS))
         self.add_relationship(sheet.part, REL_COMMENTS, comments_part)
-        if drawing is not None:  # a legacy drawing (form controls) already there: add to it
-            return len(cells) if self._add_shapes(sheet.name, drawing, cells) else 0
+        if drawing is not None:
+            return len(cells)
         vml_part = self.free_name("xl/drawings/vmlDrawing1.vml")
         self.add_part(vml_part, vml_xml(cells, self.next_vml))
         self.next_vml += 1

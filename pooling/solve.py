@@ -176,15 +176,6 @@ def _new_highs():
     return highs
 
 
-def highs_version() -> str:
-    import highspy
-
-    try:
-        return f"HiGHS {highspy.Highs.version(_new_highs())}"
-    except Exception:  # version is informative only
-        return "HiGHS (version unknown)"
-
-
 def model_arrays(model: Model):
     """The model as arrays: variables, objective, row-wise matrix, bounds.
 

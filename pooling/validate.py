@@ -249,21 +249,6 @@ def _blank(value: object) -> bool:
     return value is None or value == "" or (value.__class__ is str and not value.strip())
 
 
-def parse_cell(value: object, column: Column, where: str, problems: Problems):
-    """The cell's value as the column's kind says, or None after reporting a problem."""
-    if _blank(value):
-        if column.blank is REQUIRED:
-            problems.add(where, f"{column.name} is blank")
-            return None
-        return column.blank
-    parser = _PARSERS[column.kind]
-    try:
-        return parser(value, column)
-    except ValueError as exc:
-        problems.add(where, str(exc))
-        return None
-
-
 def _code(value: object, column: Column) -> str:
     if value.__class__ is str:  # the common case, first
         return value.strip()

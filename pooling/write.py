@@ -1,7 +1,7 @@
 """Write: the annotated workbook, made safely.
 
-The result sheets are laid out in a workbook of their own with openpyxl (number
-formats, frozen headers, filters, print set-up), then grafted into the user's
+The result sheets are laid out in a workbook of their own with XlsxWriter (number
+formats, frozen headers, filters, charts, print set-up), then grafted into the user's
 package (``graft.py``) so nothing of theirs is rewritten. The file is written to a
 temporary file in the target folder, flushed, synced, reopened to check it is a
 readable workbook, given the input's permissions, and only then renamed over the
@@ -46,10 +46,11 @@ def results_workbook(result) -> bytes:
         years = result.place.year_labels
         sheet = book.sheet("Allocation")
         allocation = tables.allocation
-        last = sheet.frame(allocation.iloc[:-1], {c: money for c in ["Baseline", *years, "Total"]})
+        money_columns = {c: money for c in ["Baseline", *years, "Total"]}
+        last = sheet.frame(allocation.iloc[:-1], money_columns)
         total = allocation.iloc[-1]
         for column, name in enumerate(allocation.columns, start=1):
-            sheet.put(last + 1, column, total[name], money if column > 4 else None, style=TOTAL)
+            sheet.put(last + 1, column, total[name], money_columns.get(name), style=TOTAL)
         sheet.put(last + 3, 1, f"Spend per year in {units}. Baseline is the base year ({result.place.base_year}).")
         sheet.finish()
 
@@ -79,7 +80,8 @@ def results_workbook(result) -> bytes:
 
         sheet = book.sheet("Programme limits")
         frame = tables.positions
-        formats = {"Spend": money, "Limit": money, frame.columns[6]: fmt.EXCEL_MONEY, frame.columns[7]: fmt.EXCEL_MONEY}
+        formats = {"Spend": money, "Limit": money}
+        formats |= {c: fmt.EXCEL_MONEY for c in frame.columns if c.startswith(("Its money is worth", "Best other use"))}
         sheet.frame(frame, formats, widths={"Why": 120, "Name": 40})
         sheet.finish()
 

@@ -1,5 +1,6 @@
 """Nothing lost, nothing let in: hostile files are refused, rich workbooks keep every part."""
 
+import io
 import re
 import shutil
 import zipfile
@@ -184,3 +185,33 @@ def test_a_fallback_never_replaces_the_input_nor_names_an_xlsx_as_xlsm(rich, tmp
     assert not (tmp_path / "out.xlsm").exists()
     assert result.output == tmp_path / "out.xlsx"
     assert Package.open(result.output).kind == ".xlsx"
+
+
+@pytest.mark.parametrize("readable", [True, False])
+def test_notes_join_a_sheets_form_controls_or_are_left_out_whole(tmp_path, readable):
+    from .corpus import _contract_workbook, _Feature
+
+    def button(book):
+        book.worksheets["Funding"].insert_button("J2", {"caption": "Recalculate"})
+
+    data = _contract_workbook(example_like_sheets(), [_Feature("button", draw=button)])
+    path = tmp_path / "place.xlsx"
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename.endswith(".vml") and not readable:
+                part = part.replace(b'xmlns:v="urn:schemas-microsoft-com:vml"', b"")
+            target.writestr(info, part)
+    out = tmp_path / "out.xlsx"
+    result = pooling.run(scenario_for(path, tmp_path), output=out)
+    written = Package.open(out)
+    funding = next(sheet for sheet in written.sheets if sheet.name == "Funding")
+    comments = [target for _, kind, target, _ in written.relationships(funding.part) if kind.endswith("/comments")]
+    notes = [where for where in result.notes if where.startswith("Funding!")]
+    assert notes  # the example's Funding sheet has binding cells
+    if readable:
+        assert len(comments) == 1
+        assert written.parts[comments[0]].count(b"<comment ") == len(notes)
+    else:
+        assert comments == []  # no comments part without the shapes to show them
+        assert "lacks the VML namespaces" in " ".join(result.messages)
