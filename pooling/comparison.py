@@ -29,6 +29,10 @@ from .pipeline import Result, load, solve_scenario
 from .scenario import read_scenario
 from .sheets import BOLD, TITLE, WRAP, Book
 
+# CBC reports values to 8 significant digits, and both solvers stop within a relative
+# tolerance: objectives that differ by less than this share of their size are equal.
+OBJECTIVE_PRECISION = 1e-8
+
 COMPARISON_SHEETS = ("Comparison", "Lever prices", "Programmes", "Partners", "Outcomes", "Audit")
 
 
@@ -196,10 +200,14 @@ def _price(lever: str, a: int, b: int, results: list[Result]) -> LeverPrice | No
     price = (
         (result_low.objective - result_high.objective) if least_cost else (result_high.objective - result_low.objective)
     )
+    if abs(price) <= OBJECTIVE_PRECISION * max(abs(result_low.objective), abs(result_high.objective), 1.0):
+        price = 0.0  # two optima the same to the solvers' precision: no price
     unit = result_low.objective_unit
     amount = money_short(abs(price), unit) if least_cost else money_pounds(abs(price))
     what = "of spending" if least_cost else "of outcome value"
     verb = ("saves" if price >= 0 else "costs") if least_cost else ("adds" if price >= 0 else "loses")
+    if price == 0.0:
+        verb, amount, what = "makes no difference", "to", "spending" if least_cost else "outcome value"
     moves = {
         "pooling": "Pooling instead of silo",
         "council tax": "Letting council tax rise instead of the freeze"
