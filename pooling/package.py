@@ -363,21 +363,14 @@ def _tag_end(xml: bytes, begin: int) -> int:
     raise PackageError("a part is not well-formed XML (unterminated tag)")
 
 
-def scan(xml: bytes, max_depth: int = 1) -> list[Tag]:
-    """Elements down to ``max_depth`` with their byte offsets, parsed with the guards of
-    defusedxml (no DTDs, no entity declarations, no external entities).
-
-    Used to insert into parts that must otherwise stay byte for byte as they were:
-    parsing and re-serialising them would rename namespace prefixes that
-    ``mc:Ignorable`` refers to, and reorder attributes.
-    """
+def _guarded_parser():
+    """An expat parser that refuses DTDs, entity declarations and external entities,
+    the guards of defusedxml."""
     from xml.parsers import expat
 
     from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
     parser = expat.ParserCreate()
-    stack: list[list] = []
-    found: list[Tag] = []
 
     def forbid_dtd(name, sysid, pubid, has_internal_subset):
         raise DTDForbidden(name, sysid, pubid)
@@ -387,6 +380,44 @@ def scan(xml: bytes, max_depth: int = 1) -> list[Tag]:
 
     def forbid_external(context, base, sysid, pubid):
         raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+    parser.StartDoctypeDeclHandler = forbid_dtd
+    parser.EntityDeclHandler = forbid_entity
+    parser.UnparsedEntityDeclHandler = lambda *args: forbid_entity(args[0], False, None, *args[1:])
+    parser.ExternalEntityRefHandler = forbid_external
+    return parser
+
+
+def _parse_guarded(parser, xml: bytes, part: str = "a part") -> None:
+    from xml.parsers import expat
+
+    from defusedxml import DefusedXmlException
+
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as exc:
+        raise PackageError(f"{part} is not well-formed XML ({exc})") from None
+    except DefusedXmlException as exc:
+        raise PackageError(f"{part} was refused: {type(exc).__name__}") from None
+
+
+def check_well_formed(xml: bytes, part: str) -> None:
+    """Raise :class:`PackageError` unless ``xml`` parses end to end (no tree is built:
+    a result sheet can be tens of megabytes)."""
+    _parse_guarded(_guarded_parser(), xml, f"part {part}")
+
+
+def scan(xml: bytes, max_depth: int = 1) -> list[Tag]:
+    """Elements down to ``max_depth`` with their byte offsets, parsed with the guards of
+    defusedxml (no DTDs, no entity declarations, no external entities).
+
+    Used to insert into parts that must otherwise stay byte for byte as they were:
+    parsing and re-serialising them would rename namespace prefixes that
+    ``mc:Ignorable`` refers to, and reorder attributes.
+    """
+    parser = _guarded_parser()
+    stack: list[list] = []
+    found: list[Tag] = []
 
     def start(name, attributes):
         begin = parser.CurrentByteIndex
@@ -402,17 +433,8 @@ def scan(xml: bytes, max_depth: int = 1) -> list[Tag]:
         close = start_end if empty else xml.index(b">", position) + 1
         found.append(Tag(name, depth, begin, start_end, begin if empty else position, close, empty))
 
-    parser.StartDoctypeDeclHandler = forbid_dtd
-    parser.EntityDeclHandler = forbid_entity
-    parser.UnparsedEntityDeclHandler = lambda *args: forbid_entity(args[0], False, None, *args[1:])
-    parser.ExternalEntityRefHandler = forbid_external
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    try:
-        parser.Parse(xml, True)
-    except expat.ExpatError as exc:
-        raise PackageError(f"a part is not well-formed XML ({exc})") from None
-    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
-        raise PackageError(f"a part was refused: {type(exc).__name__}") from None
+    _parse_guarded(parser, xml)
     found.sort(key=lambda tag: tag.start)
     return found
