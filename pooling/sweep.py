@@ -271,7 +271,8 @@ def _dispatch(place, scenario_data, base, seed, solver, specs, workers, schedule
         for spec in specs:
             tick(run_one(place, scenario_data, base, seed, solver, spec))
         return done
-    chunk = max(1, min(8, total // (4 * workers)))
+    # Small chunks: the last ones decide when the pool finishes, so keep them short.
+    chunk = max(1, min(4, total // (16 * workers)))
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_start, initargs=(place, scenario_data, base, seed, solver)
     ) as pool:
