@@ -27,7 +27,7 @@ _NAMES = {
     "InputError": "errors",
     "PackageError": "package",
     "Result": "pipeline",
-    "load": "pipeline",
+    "load": "validate",
     "run": "pipeline",
     "solve_scenario": "pipeline",
     "Scenario": "scenario",

@@ -542,7 +542,7 @@ def validate(workbook, as_json):
     Example:
       pooling validate spreadsheets/example.xlsx
     """
-    from .pipeline import load
+    from .validate import load
 
     try:
         place, _ = load(workbook)

@@ -32,20 +32,8 @@ from .package import Package
 from .place import Place
 from .report import Tables, build_tables
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
-from .schema import SHEETS
 from .solve import INFEASIBLE, OPTIMAL, Solution, solve
-from .validate import validate
-from .workbook import read_workbook
-
-
-def load(workbook: Path) -> tuple[Place, Package]:
-    """Read and validate a workbook: the place, and the package it came from.
-
-    Raises :class:`~pooling.package.PackageError` (not a workbook we can open safely)
-    or :class:`~pooling.validate.ValidationError` (every breach of the contract).
-    """
-    raw = read_workbook(Path(workbook), {sheet.key for sheet in SHEETS})
-    return validate(raw), raw.package
+from .validate import load
 
 
 @dataclass

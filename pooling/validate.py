@@ -14,12 +14,14 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import schema
 from .errors import InputError
+from .package import Package
 from .place import Outcome, Partner, Place, Programme, Saving, Segment, Stream, year_label
 from .schema import REQUIRED, Column, Sheet, normalise
-from .workbook import RawSheet, RawWorkbook, cell_ref, column_letter
+from .workbook import RawSheet, RawWorkbook, cell_ref, column_letter, read_workbook
 
 HEADER_SEARCH_ROWS = 20
 _YEAR_LABEL = re.compile(r"^\s*(\d{4})\s*[/-]\s*(\d{2})\s*$")
@@ -727,3 +729,14 @@ def _build_place(tables, settings, setting_cells, segments, targets) -> Place:
         savings=savings,
         setting_cells=setting_cells,
     )
+
+
+def load(workbook: Path) -> tuple[Place, Package]:
+    """Read and validate a workbook: the place, and the package it came from.
+
+    Raises :class:`~pooling.package.PackageError` (not a workbook we can open safely)
+    or :class:`~pooling.validate.ValidationError` (every breach of the contract).
+    Needs neither the solver nor pandas, so ``pooling validate`` starts quickly.
+    """
+    raw = read_workbook(Path(workbook), {sheet.key for sheet in schema.SHEETS})
+    return validate(raw), raw.package

@@ -173,3 +173,20 @@ def test_setting_one_freeze_grant_rate_keeps_the_others():
     own = {"workbook": "x.xlsx", "council_tax": {"freeze_grant": {"council": 0.01}}}
     changed = pooling.scenario_from_dict(own, overrides={"council_tax.freeze_grant.police": 0.02})
     assert changed.freeze_grant == pytest.approx({"council": 0.01, "police": 0.02})  # the file's table, added to
+
+
+def test_validate_needs_neither_the_solver_nor_pandas():
+    # A finance officer checking a workbook should not wait for the solver libraries to load.
+    import subprocess
+    import sys
+
+    example = Path(__file__).resolve().parent.parent / "spreadsheets" / "example.xlsx"
+    code = (
+        "import sys\n"
+        "from pooling.cli import main\n"
+        f"sys.argv = ['pooling', 'validate', {str(example)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+        "print(sorted(name for name in ('pandas', 'pulp', 'highspy') if name in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip().splitlines()[-1] == "[]"
