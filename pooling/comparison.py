@@ -28,10 +28,7 @@ from .fmt import money_pounds, money_short
 from .pipeline import Result, load, solve_scenario
 from .scenario import read_scenario
 from .sheets import BOLD, TITLE, WRAP, Book
-
-# CBC reports values to 8 significant digits, and both solvers stop within a relative
-# tolerance: objectives that differ by less than this share of their size are equal.
-OBJECTIVE_PRECISION = 1e-8
+from .solve import optimum_difference
 
 COMPARISON_SHEETS = ("Comparison", "Lever prices", "Programmes", "Partners", "Outcomes", "Audit")
 
@@ -198,10 +195,10 @@ def _price(lever: str, a: int, b: int, results: list[Result]) -> LeverPrice | No
     result_low, result_high = results[low], results[high]
     least_cost = result_low.scenario.objective == "least-cost"
     price = (
-        (result_low.objective - result_high.objective) if least_cost else (result_high.objective - result_low.objective)
+        optimum_difference(result_low.objective, result_high.objective)
+        if least_cost
+        else optimum_difference(result_high.objective, result_low.objective)
     )
-    if abs(price) <= OBJECTIVE_PRECISION * max(abs(result_low.objective), abs(result_high.objective), 1.0):
-        price = 0.0  # two optima the same to the solvers' precision: no price
     unit = result_low.objective_unit
     amount = money_short(abs(price), unit) if least_cost else money_pounds(abs(price))
     what = "of spending" if least_cost else "of outcome value"

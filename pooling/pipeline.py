@@ -32,7 +32,7 @@ from .package import Package
 from .place import Place
 from .report import Tables, build_tables
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
-from .solve import INFEASIBLE, OPTIMAL, Solution, solve
+from .solve import INFEASIBLE, OPTIMAL, Solution, optimum_difference, solve
 from .validate import load
 
 
@@ -127,7 +127,11 @@ class Result:
             if self.scenario.pooling == "pooled"
             else (self.counterpart.objective, self.objective)
         )
-        return pooled - silo if self.scenario.objective == "outcomes" else silo - pooled
+        return (
+            optimum_difference(pooled, silo)
+            if self.scenario.objective == "outcomes"
+            else optimum_difference(silo, pooled)
+        )
 
     def dividend_sentence(self) -> str | None:
         if self.counterpart is None or not self.optimal:
@@ -137,6 +141,8 @@ class Result:
             return f"The same scenario {'in silo' if other == 'silo' else 'pooled'} is {self.counterpart.status}."
         value = self.dividend()
         units = self.place.units
+        if not value:
+            return "Pooling makes no difference in this scenario: the silo plan is as good (the partnership dividend is nil)."
         if self.scenario.objective == "outcomes":
             silo = self.counterpart.objective if other == "silo" else self.objective
             share = f" ({value / abs(silo):+.1%})" if silo else ""

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -679,33 +678,41 @@ def drop_calculation_chain(package: Package, parts: dict, order: list, content_t
 
     The chain lists every formula cell in the order Excel last calculated them. A merged
     figure can replace a formula, and a chain naming a cell with no formula makes Excel
-    offer to repair the file; without a chain, Excel rebuilds it silently on open.
+    offer to repair the file; without a chain, Excel rebuilds it silently on open. The
+    three go together or not at all: a relationship or type left pointing at a missing
+    part would itself need repair.
     """
-    chains = [
-        (rel_id, target)
-        for rel_id, kind, target, _ in package.relationships(package.workbook_part)
-        if kind.endswith("/calcChain")
-    ]
-    for rel_id, target in chains:
+    rels = posixpath.join(
+        posixpath.dirname(package.workbook_part), "_rels", posixpath.basename(package.workbook_part) + ".rels"
+    )
+    for rel_id, kind, target, _ in package.relationships(package.workbook_part):
+        if not kind.endswith("/calcChain"):
+            continue
+        new_rels = _without_child(parts[rels], "Id", rel_id)
+        new_types = _without_child(parts["[Content_Types].xml"], "PartName", "/" + target)
+        if new_rels is None or new_types is None:
+            continue
+        parts[rels], parts["[Content_Types].xml"] = new_rels, new_types
         parts.pop(target, None)
         if target in order:
             order.remove(target)
         content_types.pop(target, None)
-        rels = posixpath.join(
-            posixpath.dirname(package.workbook_part), "_rels", posixpath.basename(package.workbook_part) + ".rels"
-        )
-        parts[rels] = re.sub(
-            rb"<(?:\w+:)?Relationship\b[^>]*\bId=\"" + re.escape(rel_id.encode()) + rb"\"[^>]*/>",
-            b"",
-            parts[rels],
-            count=1,
-        )
-        parts["[Content_Types].xml"] = re.sub(
-            rb"<(?:\w+:)?Override\b[^>]*\bPartName=\"/" + re.escape(target.encode()) + rb"\"[^>]*/>",
-            b"",
-            parts["[Content_Types].xml"],
-            count=1,
-        )
+
+
+def _without_child(xml: bytes, attribute: str, value: str) -> bytes | None:
+    """``xml`` without the one child of its root whose ``attribute`` is ``value``, cut
+    out at its byte offsets (everything else kept as written); None unless exactly one."""
+    from defusedxml import ElementTree as SafeET
+
+    from .package import scan
+
+    children = list(SafeET.fromstring(xml))
+    matches = [index for index, child in enumerate(children) if child.get(attribute) == value]
+    tags = [tag for tag in scan(xml, max_depth=1) if tag.depth == 1]
+    if len(matches) != 1 or len(tags) != len(children):
+        return None
+    tag = tags[matches[0]]
+    return xml[: tag.start] + xml[tag.close :]
 
 
 def _changes_workbook(plan: MergePlan) -> bytes:
@@ -742,7 +749,7 @@ def write_merged(place_path: Path, returns: list[Path], target: Path) -> MergePl
     place_path, target = Path(place_path), Path(target)
     if target.resolve() == place_path.resolve():
         raise WriteError(f"{target}: this is the place workbook; merge into a new file")
-    check_output(target, ("Changes",), "pooling merge", target.suffix.lower())
+    check_output(target, ("Changes",), "pooling merge", kind=None)  # before the work; the kind once it is known
     plan, package = merge(place_path, returns)
     write_output(
         target,

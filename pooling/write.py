@@ -145,13 +145,29 @@ def note_sheets(notes: dict[str, str]) -> set[str]:
 
 def check_kept(original: Package, data: bytes, may_edit: set[str]) -> None:
     """Every original part is in the output, and byte for byte the same unless it is one
-    the graft plans to edit. Raises PackageError otherwise: nothing is dropped silently."""
+    the graft plans to edit; every part added or edited is well-formed. Raises
+    PackageError otherwise: nothing is dropped silently, and nothing damaged is written."""
     written = Package.from_bytes(data)
     for name, content in original.parts.items():
         if name not in written.parts:
             raise PackageError(f"part {name} would have been lost")
         if name not in may_edit and written.parts[name] != content:
             raise PackageError(f"part {name} would have changed")
+    check_written_parts(written, original)
+
+
+def check_written_parts(written: Package, original: Package | None = None) -> None:
+    """Every XML part we wrote (all of them, or those that differ from ``original``)
+    parses end to end. A user's VML drawing is the exception: Office writes VML that is
+    not always well-formed XML (an unclosed ``<br>``), so our notes are spliced into it as
+    text, and it is left to Excel to read, as it did before."""
+    for name, data in written.parts.items():
+        if not name.endswith((".xml", ".rels", ".vml")):
+            continue
+        before = original.parts.get(name) if original is not None else None
+        if before == data or (before is not None and name.endswith(".vml")):
+            continue
+        check_well_formed(data, name)
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -235,26 +251,21 @@ def atomic_write(target: Path, data: bytes, mode: int | None = None, verify=None
 
 
 def verify_workbook(path: Path, original: Package | None = None) -> None:
-    """The written file reopens as a workbook, every part readable, and every XML part
-    we wrote (all of them, or those that differ from ``original``) well-formed."""
+    """The written file reopens as a workbook, every part readable (its CRC checked), and
+    the parts we wrote well-formed (:func:`check_written_parts`)."""
     try:
-        written = Package.open(path)  # reads every part back, checking each one's CRC
-        for name, data in written.parts.items():
-            if not name.endswith((".xml", ".rels", ".vml")):
-                continue
-            if original is not None and original.parts.get(name) == data:
-                continue  # the user's part, byte for byte as it came
-            check_well_formed(data, name)
+        check_written_parts(Package.open(path), original)
     except PackageError as exc:
         raise WriteError(f"the written file does not reopen as a workbook ({exc})") from None
 
 
-def check_output(target: Path, ours: tuple[str, ...], made_by: str, kind: str = ".xlsx") -> None:
-    """May ``target`` be written? Not while it is open, not with the wrong extension, and
-    not over a file pooling did not write (one holding all of the sheets ``ours``)."""
+def check_output(target: Path, ours: tuple[str, ...], made_by: str, kind: str | None = ".xlsx") -> None:
+    """May ``target`` be written? Not while it is open, not with the wrong extension (when
+    ``kind`` is given), and not over a file pooling did not write (one holding all of the
+    sheets ``ours``)."""
     target = Path(target)
     refuse_if_open(target)
-    if target.suffix.lower() != kind:
+    if kind is not None and target.suffix.lower() != kind:
         raise WriteError(f"{target}: {made_by} writes a {kind} workbook, so the name must end in {kind}")
     if target.exists() and not is_our_output(target, ours):
         raise WriteError(f"{target} exists and was not written by {made_by}; choose another name")
@@ -307,7 +318,9 @@ def write_result(result, target: Path, in_place: bool = False) -> GraftReport:
     _check_target(target, in_place)
     data, report = annotated_workbook(result)
     if report.fallback:
-        in_place, target = False, _fallback_target(target, in_place)
+        in_place, target = False, _fallback_target(target, source)
+        if target.resolve() == source:
+            raise WriteError(f"{target} is the input workbook; the results need another name (use -o)")
         _check_target(target, in_place)
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else package.mode
     if in_place and hashlib.sha256(target.read_bytes()).hexdigest() != package.sha256:
@@ -325,8 +338,9 @@ def _check_target(target: Path, in_place: bool) -> None:
         raise WriteError(f"{target} exists and was not written by pooling; choose another name or remove it first")
 
 
-def _fallback_target(target: Path, in_place: bool) -> Path:
+def _fallback_target(target: Path, source: Path) -> Path:
     """Where results in a workbook of their own go: never over the input, always .xlsx."""
-    if in_place:
-        return target.with_name(f"{target.stem}-results.xlsx")
-    return target.with_suffix(".xlsx")
+    beside = target.with_suffix(".xlsx")
+    if beside.resolve() == source:  # in place, or an .xlsm output beside a macro workbook named .xlsx
+        beside = target.with_name(f"{target.stem}-results.xlsx")
+    return beside

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 import pooling
 from pooling.cli import main
 from pooling.comparison import compare
+from pooling.solve import OBJECTIVE_PRECISION
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -77,15 +78,15 @@ def test_least_cost_prices_are_spending_saved(tmp_path):
     assert [result.status for result in comparison.results] == ["optimal", "infeasible"]
     assert comparison.prices == []
     # Keeping the ring-fences: both optimal. The ring-fenced grants are spent on their
-    # programmes anyway to meet the targets, so the two optima are the same; CBC's
-    # objectives differ by about £12 in £5.3bn (it reports 8 significant digits), which
-    # must not be quoted as a price.
+    # programmes anyway to meet the targets, so the two optima are the same, and CBC's
+    # objectives (summed from values it reports to 8 significant digits) differ only in
+    # their last digits, which must not be quoted as a price.
     comparison = compare([least, kept])
     assert [result.status for result in comparison.results] == ["optimal", "optimal"]
     (price,) = comparison.prices
     assert price.lever == "ring-fencing"
     difference = comparison.results[1].objective - comparison.results[0].objective
-    assert abs(difference) < 1e-8 * comparison.results[0].objective
+    assert abs(difference) < OBJECTIVE_PRECISION * comparison.results[0].objective
     assert abs(price.price) < 1e-12
     assert "Removing the ring-fences makes no difference to spending" in price.sentence
 
@@ -118,3 +119,13 @@ def test_the_comparison_opens_and_prints_with_its_charts_in_libreoffice(comparis
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "The price of each lever" in text  # the chart's title, drawn by LibreOffice
     assert "partnership dividend" in text
+
+
+def test_optima_closer_than_the_solvers_precision_are_the_same():
+    from pooling.solve import optimum_difference
+
+    # One part in 10^7 of £1bn is £100: £50 apart is the same optimum, £200 is a price.
+    assert optimum_difference(1_000_000_000.0, 999_999_950.0) == pytest.approx(0.0, abs=1e-12)
+    assert optimum_difference(1_000_000_000.0, 999_999_800.0) == pytest.approx(200.0)
+    assert optimum_difference(999_999_800.0, 1_000_000_000.0) == pytest.approx(-200.0)
+    assert optimum_difference(0.5, 0.2) == pytest.approx(0.3)  # small objectives: compared to 1

@@ -254,33 +254,38 @@ def test_per_partner_results_are_replaced_only_after_a_backup(tmp_path):
         write_per_partner(result, tmp_path / "partners")
 
 
-def with_calculation_chain(path: Path) -> None:
-    """Give ``path`` a calculation chain, as Excel saves one beside formulas."""
+def with_calculation_chain(path: Path, quote: str) -> None:
+    """Give ``path`` a calculation chain, as Excel saves one beside formulas (its
+    relationship and content type written with ``quote`` around attribute values)."""
     with zipfile.ZipFile(path) as archive:
         parts = {info.filename: archive.read(info) for info in archive.infolist()}
     parts["xl/calcChain.xml"] = (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><c r="D2" i="3"/></calcChain>'
     )
-    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>",
-        b'<Relationship Id="rIdChain" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        b'relationships/calcChain" Target="calcChain.xml"/></Relationships>',
+    q = quote.encode()
+    relationship = (
+        b"<Relationship Id=" + q + b"rIdChain" + q + b" Type=" + q + b"http://schemas.openxmlformats.org/"
+        b"officeDocument/2006/relationships/calcChain" + q + b" Target=" + q + b"calcChain.xml" + q + b"/>"
     )
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>",
-        b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-        b'spreadsheetml.calcChain+xml"/></Types>',
+    override = (
+        b"<Override PartName=" + q + b"/xl/calcChain.xml" + q + b" ContentType=" + q + b"application/"
+        b"vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml" + q + b"/>"
     )
+    rels = "xl/_rels/workbook.xml.rels"
+    parts[rels] = parts[rels].replace(b"</Relationships>", relationship + b"</Relationships>")
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", override + b"</Types>")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
 
 
-def test_a_merge_that_changes_cells_drops_the_calculation_chain(tmp_path):
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_a_merge_that_changes_cells_drops_the_calculation_chain(tmp_path, quote):
     place = tmp_path / "place.xlsx"
     shutil.copy(EXAMPLE, place)
-    with_calculation_chain(place)
+    with_calculation_chain(place, quote)
+    original = Package.open(place)
     paths = {path.stem.rsplit("-", 1)[1]: path for path in split(place, tmp_path / "returns")}
     unchanged = tmp_path / "unchanged.xlsx"
     write_merged(place, list(paths.values()), unchanged)
@@ -291,7 +296,11 @@ def test_a_merge_that_changes_cells_drops_the_calculation_chain(tmp_path):
     write_merged(place, list(paths.values()), merged)
     package = Package.open(merged)
     assert "xl/calcChain.xml" not in package.parts
-    assert b"calcChain" not in package.parts["xl/_rels/workbook.xml.rels"]
+    rels = "xl/_rels/workbook.xml.rels"
+    # Exactly the chain's relationship and type are cut out; the rest as written.
+    assert b"calcChain" not in package.parts[rels]
     assert b"calcChain" not in package.parts["[Content_Types].xml"]
+    kept = {rel_id for rel_id, *_ in package.relationships("xl/workbook.xml")}
+    assert {rel_id for rel_id, *_ in original.relationships("xl/workbook.xml")} - kept == {"rIdChain"}
     place_after, _ = pooling.load(merged)
     assert place_after.streams["NCC-FG"].base == pytest.approx(90_500)
