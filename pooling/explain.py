@@ -27,7 +27,7 @@ from . import model as families
 from .fmt import money_pounds, money_short, money_units, quantity
 from .funding import FREEZE, SAVINGS
 from .model import ConstraintInfo, Model
-from .solve import Solution
+from .solve import DUAL_TOLERANCE, Solution
 
 BINDING_TOLERANCE = 1e-6
 NEGLIGIBLE_POUNDS = 0.005  # below half a penny a step, a price is zero
@@ -99,8 +99,10 @@ class Words:
         per, label = {"£": (1000.0, "£1,000"), "£000": (1.0, "£1,000"), "£m": (1.0, "£1m")}[self.place.units]
         self.per = per  # workbook units in one step of money
         self.step = label
-        # The objective is in £ (outcomes) or the workbook unit (least cost).
-        self.negligible = NEGLIGIBLE_POUNDS / (POUNDS_PER_UNIT[self.place.units] if self.least_cost else 1.0)
+        # The objective is in £ (outcomes) or the workbook unit (least cost); and a price
+        # within ten times the solvers' dual tolerance is noise, whatever the unit.
+        pounds = NEGLIGIBLE_POUNDS / (POUNDS_PER_UNIT[self.place.units] if self.least_cost else 1.0)
+        self.negligible = max(pounds, 10 * DUAL_TOLERANCE)
 
     # -- pieces ------------------------------------------------------------------------
 
@@ -307,7 +309,7 @@ def cell_notes(model: Model, solution: Solution, grouped: list[Statement]) -> di
     for statement in grouped:
         text = statement.sentence
         changes = [(item.info.year, words.change(item.info, item.shadow_price)) for item in statement.items]
-        distinct = {round(change / words.negligible) for _, change in changes}
+        distinct = {words.value(change) for _, change in changes}  # as a reader would tell them apart
         if len(changes) > 1 and len(distinct) > 1 and statement.family != families.TARGET:
             label, _ = words.step_phrase(statement.items[0].info)
             listed = "; ".join(f"{words.year(t)} {words.value(change)}" for t, change in sorted(changes))

@@ -25,9 +25,9 @@ from . import fmt, schema
 from .graft import graft
 from .package import Package
 from .report import savings_by_outcome
-from .returns import partner_return, place_tables, return_name
+from .returns import partner_files, partner_return, place_tables
 from .sheets import BOLD, TITLE, Book
-from .workbook import cell_ref, read_workbook
+from .workbook import cell_ref, read_package
 
 
 def stream_use(result, partner: str) -> pd.DataFrame:
@@ -203,17 +203,12 @@ def write_per_partner(result, folder: Path) -> list[Path]:
     from .write import check_output, write_output
 
     folder = Path(folder)
-    source = result.package.path
-    targets = {
-        partner: folder / return_name(source, partner).replace("-return-", "-results-")
-        for partner in result.place.partners
-    }
+    targets = partner_files(folder, result.package.path, result.place.partners, "results")
     ours = ("Summary", "Stream use", "Constraints")
     for target in targets.values():  # all checked before any is written
         check_output(target, ours, "pooling run --per-partner")
     folder.mkdir(parents=True, exist_ok=True)
-    raw = read_workbook(source, {spec.key for spec in schema.SHEETS})
-    tables = place_tables(raw)
+    tables = place_tables(read_package(result.package, {spec.key for spec in schema.SHEETS}))
     written = []
     for partner, target in targets.items():
         make = lambda partner=partner: partner_results(result, partner, tables, result.package.sha256)

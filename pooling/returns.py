@@ -315,13 +315,13 @@ def _cover_block(sheet, partner, place_file, place_hash) -> None:
 
 def split(place_path: Path, folder: Path) -> list[Path]:
     """Write one return per partner into ``folder``; returns the files written."""
-    from .pipeline import load
-    from .write import WriteError, atomic_write, refuse_if_open, workbook_bytes
+    from .write import WriteError, atomic_write, workbook_bytes
 
     place_path = Path(place_path)
-    place, package = load(place_path)  # a return is only made from a valid place
+    raw = read_workbook(place_path, {spec.key for spec in schema.SHEETS})
+    place = validate(raw)  # a return is only made from a valid place
     folder = Path(folder)
-    targets = {code: folder / return_name(place_path, code) for code in place.partners}
+    targets = partner_files(folder, place_path, place.partners, "return")
     # A return may already hold a partner's figures: a second split must never replace it.
     existing = [target for target in targets.values() if target.exists()]
     if existing:
@@ -330,23 +330,38 @@ def split(place_path: Path, folder: Path) -> list[Path]:
             f"{folder} already holds returns ({names}); they may hold partners' figures, so nothing was "
             "written: merge them first, or split into another folder"
         )
-    for target in targets.values():
-        refuse_if_open(target)
-    raw = read_workbook(place_path, {spec.key for spec in schema.SHEETS})
     tables = place_tables(raw)
-    place_hash = package.sha256
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for code, target in targets.items():
-        made = partner_return(tables, code, place.name, place_path.name, place_hash)
+        made = partner_return(tables, code, place.name, place_path.name, raw.package.sha256)
         atomic_write(target, workbook_bytes(made.book))
         written.append(target)
     return written
 
 
-def return_name(place_path: Path, partner: str) -> str:
-    safe = "".join(char if char.isalnum() or char in "-_" else "_" for char in partner)
-    return f"{Path(place_path).stem}-return-{safe}.xlsx"
+def partner_files(folder: Path, place_path: Path, partners, kind: str) -> dict[str, Path]:
+    """``PLACE-<kind>-<partner>.xlsx`` in ``folder`` for each partner code.
+
+    Characters a file name cannot safely hold become ``_``; two codes that would then
+    share a file (``A&B`` and ``A_B``, or ``ncc`` and ``NCC`` on a disk that ignores
+    case) are refused, so one partner's file never replaces another's.
+    """
+    from .write import WriteError
+
+    files: dict[str, Path] = {}
+    taken: dict[str, str] = {}
+    for code in partners:
+        safe = "".join(char if char.isalnum() or char in "-_" else "_" for char in code)
+        name = f"{Path(place_path).stem}-{kind}-{safe}.xlsx"
+        if name.casefold() in taken:
+            raise WriteError(
+                f"partners {taken[name.casefold()]!r} and {code!r} would share the file {name}; "
+                "give one of them a code that differs by more than punctuation or case"
+            )
+        taken[name.casefold()] = code
+        files[code] = Path(folder) / name
+    return files
 
 
 # -- merge ------------------------------------------------------------------------------
@@ -632,8 +647,6 @@ def _check_merged(place_raw: RawWorkbook, merged: dict[str, PlaceTable], edits: 
 
 def merge(place_path: Path, returns: list[Path]) -> tuple[MergePlan, Package]:
     """Read the place workbook and the returns; every edit, checked and validated."""
-    from .package import PackageError  # noqa: F401  (raised by read_workbook)
-
     place_path = Path(place_path)
     raw = read_workbook(place_path, {spec.key for spec in schema.SHEETS})
     return plan_merge(raw, list(returns)), raw.package

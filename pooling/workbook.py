@@ -73,13 +73,18 @@ def read_workbook(path: Path, wanted: set[str]) -> RawWorkbook:
     Raises :class:`PackageError` (one line) when the file is not a workbook we can
     open safely.
     """
-    from .schema import normalise
-
     require_defusedxml()
     try:
         package = Package.open(path)
     except PackageError as exc:
         raise PackageError(f"{path}: {exc}") from None
+    return read_package(package, wanted)
+
+
+def read_package(package: Package, wanted: set[str]) -> RawWorkbook:
+    """The sheets of a package already open (its bytes read once), as :func:`read_workbook`."""
+    from .schema import normalise
+
     by_key = {normalise(sheet.name): sheet for sheet in package.sheets}
     chosen = {key: by_key[key] for key in wanted if key in by_key}
     sheets: dict[str, RawSheet] = {}
@@ -92,7 +97,7 @@ def read_workbook(path: Path, wanted: set[str]) -> RawWorkbook:
                 raw.uncalculated, raw.errors = _formulas_and_errors(part)
                 _keep_flagged_rows(raw)
             sheets[key] = raw
-    return RawWorkbook(path=Path(path), package=package, sheets=sheets)
+    return RawWorkbook(path=Path(package.path), package=package, sheets=sheets)
 
 
 def _read_values(package: Package, titles: list[str]) -> dict[str, list[tuple[int, tuple]]]:

@@ -103,10 +103,7 @@ def test_not_optimal_exits_3(tmp_path):
     assert "infeasible" in result.output
 
 
-@pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="LibreOffice and poppler's pdftotext are not installed",
-)
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_the_comparison_opens_and_prints_with_its_charts_in_libreoffice(comparison, tmp_path):
     from pooling.comparison import write_comparison
 
@@ -116,6 +113,9 @@ def test_the_comparison_opens_and_prints_with_its_charts_in_libreoffice(comparis
     from render import to_pdf
 
     pdf = to_pdf(out, tmp_path / "pdf")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000  # opened and printed
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler's pdftotext is not installed: the printed words are not checked")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "The price of each lever" in text  # the chart's title, drawn by LibreOffice
     assert "partnership dividend" in text

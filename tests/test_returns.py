@@ -245,9 +245,9 @@ def test_a_second_split_never_replaces_returns(returns):
 def test_per_partner_results_are_replaced_only_after_a_backup(tmp_path):
     result = pooling.run(ROOT / "scenarios" / "sr2010-pooled.toml", counterpart=False)
     first = write_per_partner(result, tmp_path / "partners")
-    earlier = first[0].read_bytes()
-    second = write_per_partner(result, tmp_path / "partners")
-    assert second == first
+    earlier, inode = first[0].read_bytes(), first[0].stat().st_ino
+    write_per_partner(result, tmp_path / "partners")
+    assert first[0].stat().st_ino != inode  # replaced by a new file, renamed into place
     assert first[0].with_name(first[0].name + ".bak").read_bytes() == earlier
     (tmp_path / "partners" / f".~lock.{first[1].name}#").write_text("someone")
     with pytest.raises(pooling.WriteError, match="open in Excel"):
@@ -304,3 +304,19 @@ def test_a_merge_that_changes_cells_drops_the_calculation_chain(tmp_path, quote)
     assert {rel_id for rel_id, *_ in original.relationships("xl/workbook.xml")} - kept == {"rIdChain"}
     place_after, _ = pooling.load(merged)
     assert place_after.streams["NCC-FG"].base == pytest.approx(90_500)
+
+
+def test_two_partners_whose_codes_would_share_a_file_are_refused(tmp_path):
+    from .helpers import place_sheets, write_sheets
+
+    sheets = place_sheets(
+        partners=[("A&B", "council", None, None), ("A_B", "health", None, None)],
+        funding=[("G1", "A&B", "grant", 100, None, None), ("G2", "A_B", "grant", 100, None, None)],
+        programmes=[("P", "A&B", "yes", 0, None, None)],
+        outcomes=[("O", 1000, None, None)],
+        effects=[("P", "O", 10, None)],
+    )
+    place = write_sheets(tmp_path / "place.xlsx", sheets)
+    with pytest.raises(pooling.WriteError, match="'A&B' and 'A_B' would share the file place-return-A_B.xlsx"):
+        split(place, tmp_path / "returns")
+    assert not (tmp_path / "returns").exists()
