@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 import pooling
 from pooling.scenario import scenario_from_dict
@@ -110,3 +114,21 @@ def has_constraint(result: pooling.Result, family: str, **keys) -> bool:
         info.family == family and all(info.keys.get(k) == v for k, v in keys.items())
         for info in result.model.registry.values()
     )
+
+
+def printed_text(workbook: Path, folder: Path) -> str:
+    """Open ``workbook`` in LibreOffice, print it to PDF, and return the printed text.
+
+    Skips the test when LibreOffice is not installed; checks the workbook opened and
+    printed, then skips if poppler's pdftotext is missing (the words cannot be read).
+    """
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "spreadsheets"))
+    from render import to_pdf
+
+    pdf = to_pdf(workbook, folder / "pdf")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000  # opened and printed
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler's pdftotext is not installed: the printed words are not checked")
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout

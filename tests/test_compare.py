@@ -1,9 +1,6 @@
 """pooling compare: scenarios side by side and the price of each lever."""
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +11,8 @@ import pooling
 from pooling.cli import main
 from pooling.comparison import compare
 from pooling.solve import OBJECTIVE_PRECISION
+
+from .helpers import printed_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -103,20 +102,12 @@ def test_not_optimal_exits_3(tmp_path):
     assert "infeasible" in result.output
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_the_comparison_opens_and_prints_with_its_charts_in_libreoffice(comparison, tmp_path):
     from pooling.comparison import write_comparison
 
     out = tmp_path / "compare.xlsx"
     write_comparison(comparison, out)
-    sys.path.insert(0, str(ROOT / "spreadsheets"))
-    from render import to_pdf
-
-    pdf = to_pdf(out, tmp_path / "pdf")
-    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000  # opened and printed
-    if shutil.which("pdftotext") is None:
-        pytest.skip("poppler's pdftotext is not installed: the printed words are not checked")
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = printed_text(out, tmp_path)
     assert "The price of each lever" in text  # the chart's title, drawn by LibreOffice
     assert "partnership dividend" in text
 

@@ -2,7 +2,6 @@
 
 import hashlib
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import pytest
 
 import pooling
 from pooling.schema import RESULT_SHEETS
+
+from .helpers import printed_text
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "spreadsheets" / "example.xlsx"
@@ -211,19 +212,8 @@ def test_summary_states_the_partnership_dividend(written):
     assert any(isinstance(key, str) and key.startswith("Pooling is worth") for key in summary)
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_the_results_open_and_print_with_their_charts_in_libreoffice(written, tmp_path):
-    import subprocess
-    import sys
-
     _, out = written
-    sys.path.insert(0, str(ROOT / "spreadsheets"))
-    from render import to_pdf
-
-    pdf = to_pdf(out, tmp_path / "pdf")
-    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000  # opened and printed
-    if shutil.which("pdftotext") is None:
-        pytest.skip("poppler's pdftotext is not installed: the printed words are not checked")
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = printed_text(out, tmp_path)
     for title in ("Spending by programme (£m)", "Funding by partner (£m)", "Share of the 2014/15 target achieved"):
         assert title in text
