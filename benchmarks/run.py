@@ -56,11 +56,11 @@ def child(workbook: Path, scenario_path: Path, output: Path) -> dict:
     from pooling.scenario import read_scenario
     from pooling.solve import configured_highs, highs_lp, solve
     from pooling.validate import validate
-    from pooling.workbook import read_workbook
+    from pooling.xlsx.read import read_workbook
 
     times = {}
     clock = time.perf_counter()
-    raw = read_workbook(workbook, {sheet.key for sheet in schema.SHEETS})
+    raw = read_workbook(workbook, {sheet.key for sheet in schema.SHEETS}, schema.normalise)
     times["load"] = time.perf_counter() - clock
     clock = time.perf_counter()
     place = validate(raw)

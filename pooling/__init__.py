@@ -25,7 +25,7 @@ _NAMES = {
     "Comparison": "comparison",
     "compare": "comparison",
     "InputError": "errors",
-    "PackageError": "package",
+    "PackageError": "xlsx.container",
     "Result": "pipeline",
     "load": "validate",
     "run": "pipeline",
@@ -35,7 +35,7 @@ _NAMES = {
     "read_scenario": "scenario",
     "scenario_from_dict": "scenario",
     "ValidationError": "validate",
-    "WriteError": "write",
+    "WriteError": "errors",
 }
 
 __all__ = sorted(_NAMES) + ["__version__"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from . import fmt
 from .rounding import choose_unit, controlled_round
-from .sheets import BOLD, HEADER, TITLE, TOTAL, Sheet
+from .xlsx.book import BOLD, HEADER, TITLE, TOTAL, Sheet
 
 TEXT_WIDTH = 9  # columns a paragraph spans (A to I)
 TOP_PROGRAMMES = 8  # the chart shows the programmes with the most money; the table has all

@@ -155,9 +155,9 @@ def run(
       pooling run my-scenario.toml --in-place
       pooling run scenarios/sr2010-pooled.toml -o results.xlsx --per-partner partners/
     """
+    from .errors import WriteError
     from .pipeline import load, solve_scenario
     from .scenario import read_scenario
-    from .write import WriteError
 
     if in_place and output is not None:
         raise click.UsageError("give either -o/--output or --in-place, not both")
@@ -253,7 +253,7 @@ def compare(scenarios, output, solver, as_json):
     """
     from .comparison import compare as compare_scenarios
     from .comparison import write_comparison
-    from .write import WriteError
+    from .errors import WriteError
 
     try:
         comparison = compare_scenarios(list(scenarios), solver, progress=_progress)
@@ -315,10 +315,10 @@ def partners(scenario, output, workers, samples, seed, solver, as_json):
     Example:
       pooling partners scenarios/sr2010-pooled.toml -o partnership.xlsx
     """
+    from .errors import WriteError
     from .partnership import analyse, sentences, to_dict, write_partnership
     from .pipeline import load
     from .scenario import read_scenario
-    from .write import WriteError
 
     def progress(done, total):
         if sys.stderr.isatty():
@@ -393,9 +393,9 @@ def sweep(scenario, output, vary, samples, seed, workers, scheduler, solver, tab
           --vary change.source.grant=-0.05,-0.071,-0.10 --vary pooling=silo,pooled
       pooling sweep scenarios/sr2010-pooled.toml -o mc.xlsx --samples 200 --seed 7
     """
+    from .errors import WriteError
     from .sweep import parse_vary, write_sweep, write_table
     from .sweep import sweep as run_sweep
-    from .write import WriteError
 
     if not vary and not samples:
         raise click.UsageError("give --vary KEY=V1,V2 and/or --samples N")
@@ -476,8 +476,8 @@ def split(place, folder):
     Example:
       pooling split spreadsheets/example.xlsx -o returns/
     """
+    from .errors import WriteError
     from .returns import split as split_place
-    from .write import WriteError
 
     try:
         for path in split_place(place, folder):
@@ -513,8 +513,8 @@ def merge(place, returns, output):
     Example:
       pooling merge spreadsheets/example.xlsx returns/*.xlsx -o merged.xlsx
     """
+    from .errors import WriteError
     from .returns import write_merged
-    from .write import WriteError
 
     try:
         plan = write_merged(place, list(returns), output)
@@ -582,8 +582,8 @@ def template(output):
     Example:
       pooling template my-place.xlsx
     """
+    from .errors import WriteError
     from .template import write_template
-    from .write import WriteError
 
     if output.exists():
         raise click.UsageError(f"{output} exists; choose another name (the template never overwrites a file)")

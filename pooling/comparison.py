@@ -27,8 +27,8 @@ from . import fmt
 from .fmt import money_pounds, money_short
 from .pipeline import Result, load, solve_scenario
 from .scenario import read_scenario
-from .sheets import BOLD, TITLE, WRAP, Book
 from .solve import optimum_difference
+from .xlsx.book import BOLD, TITLE, WRAP, Book
 
 COMPARISON_SHEETS = ("Comparison", "Lever prices", "Programmes", "Partners", "Outcomes", "Audit")
 
@@ -328,6 +328,6 @@ def _objective_chart(sheet, comparison: Comparison, row: int) -> None:
 
 def write_comparison(comparison: Comparison, target: Path) -> None:
     """Write the comparison workbook atomically (never over a file pooling did not write)."""
-    from .write import write_output
+    from .files import write_output
 
     write_output(target, lambda: comparison_workbook(comparison), COMPARISON_SHEETS, "pooling compare")

@@ -10,3 +10,7 @@ class InputError(Exception):
 
     def lines(self) -> list[str]:
         return str(self).splitlines() or [type(self).__name__]
+
+
+class WriteError(Exception):
+    """The output could not be written; the target is untouched."""

@@ -22,12 +22,13 @@ from pathlib import Path
 import pandas as pd
 
 from . import fmt, schema
-from .graft import graft
-from .package import Package
 from .report import savings_by_outcome
 from .returns import partner_files, partner_return, place_tables
-from .sheets import BOLD, TITLE, Book
-from .workbook import cell_ref, read_package
+from .xlsx.book import BOLD, TITLE, Book
+from .xlsx.container import Package
+from .xlsx.graft import graft
+from .xlsx.read import read_package
+from .xlsx.refs import cell_ref
 
 
 def stream_use(result, partner: str) -> pd.DataFrame:
@@ -167,7 +168,7 @@ def partner_sheets(result, partner: str) -> bytes:
 
 def partner_results(result, partner: str, tables, place_hash: str) -> bytes:
     """The partner's return, annotated, with its result sheets: a workbook's bytes."""
-    from .write import workbook_bytes
+    from .template import workbook_bytes
 
     made = partner_return(
         tables, partner, result.place.name, result.package.path.name, place_hash, results=result.scenario.name
@@ -200,7 +201,7 @@ def write_per_partner(result, folder: Path) -> list[Path]:
     Every target is checked before any is written: none may be open in Excel, and an
     existing file is replaced only if pooling wrote it, after a verified backup.
     """
-    from .write import check_output, write_output
+    from .files import check_output, write_output
 
     folder = Path(folder)
     targets = partner_files(folder, result.package.path, result.place.partners, "results")
@@ -208,7 +209,7 @@ def write_per_partner(result, folder: Path) -> list[Path]:
     for target in targets.values():  # all checked before any is written
         check_output(target, ours, "pooling run --per-partner")
     folder.mkdir(parents=True, exist_ok=True)
-    tables = place_tables(read_package(result.package, {spec.key for spec in schema.SHEETS}))
+    tables = place_tables(read_package(result.package, {spec.key for spec in schema.SHEETS}, schema.normalise))
     written = []
     for partner, target in targets.items():
         make = lambda partner=partner: partner_results(result, partner, tables, result.package.sha256)

@@ -454,7 +454,7 @@ def sentences(analysis: Partnership) -> list[str]:
 
 def partnership_workbook(analysis: Partnership) -> bytes:
     from . import fmt
-    from .sheets import BOLD, TITLE, Book
+    from .xlsx.book import BOLD, TITLE, Book
 
     game, place = analysis.game, analysis.game.place
     units = place.units
@@ -613,6 +613,6 @@ def to_dict(analysis: Partnership) -> dict:
 
 
 def write_partnership(analysis: Partnership, target: Path) -> None:
-    from .write import write_output
+    from .files import write_output
 
     write_output(target, lambda: partnership_workbook(analysis), ("Partnership", "Coalitions"), "pooling partners")

@@ -28,12 +28,12 @@ from .explain import (
 )
 from .fmt import money_pounds, money_short
 from .model import Model, build
-from .package import Package
 from .place import Place
 from .report import Tables, build_tables
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
 from .solve import INFEASIBLE, OPTIMAL, Solution, optimum_difference, solve
 from .validate import load
+from .xlsx.container import Package
 
 
 @dataclass
@@ -266,8 +266,8 @@ class Result:
             ("Objective value", repr(self.objective)),
         ]
         rows += [(f"Time: {phase} (seconds)", f"{seconds:.3f}") for phase, seconds in self.timings.items()]
-        from .graft import inventory
         from .write import note_sheets
+        from .xlsx.graft import inventory
 
         parts = inventory(self.package, note_sheets(self.notes))
         kept = sum(1 for _, _, fate in parts if fate == "kept byte for byte")

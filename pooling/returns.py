@@ -35,10 +35,11 @@ from openpyxl.utils import get_column_letter
 from . import __version__, schema
 from .errors import InputError
 from .layout import HEADER_FILL, HEADER_FONT, TITLE_FONT, put
-from .package import Package
 from .schema import normalise
 from .validate import ValidationError, _code, find_header_row, validate
-from .workbook import RawSheet, RawWorkbook, cell_ref, read_workbook
+from .xlsx.container import Package
+from .xlsx.read import RawSheet, RawWorkbook, read_workbook
+from .xlsx.refs import cell_ref
 
 OWNED = ("Partners", "Funding", "Programmes", "Effects", "Savings")
 REFERENCE = ("Place", "Outcomes")
@@ -315,10 +316,12 @@ def _cover_block(sheet, partner, place_file, place_hash) -> None:
 
 def split(place_path: Path, folder: Path) -> list[Path]:
     """Write one return per partner into ``folder``; returns the files written."""
-    from .write import WriteError, atomic_write, workbook_bytes
+    from .errors import WriteError
+    from .files import atomic_write
+    from .template import workbook_bytes
 
     place_path = Path(place_path)
-    raw = read_workbook(place_path, {spec.key for spec in schema.SHEETS})
+    raw = read_workbook(place_path, {spec.key for spec in schema.SHEETS}, schema.normalise)
     place = validate(raw)  # a return is only made from a valid place
     folder = Path(folder)
     targets = partner_files(folder, place_path, place.partners, "return")
@@ -347,7 +350,7 @@ def partner_files(folder: Path, place_path: Path, partners, kind: str) -> dict[s
     share a file (``A&B`` and ``A_B``, or ``ncc`` and ``NCC`` on a disk that ignores
     case) are refused, so one partner's file never replaces another's.
     """
-    from .write import WriteError
+    from .errors import WriteError
 
     files: dict[str, Path] = {}
     taken: dict[str, str] = {}
@@ -389,7 +392,7 @@ class MergePlan:
 def read_return(path: Path) -> tuple[str, RawWorkbook]:
     """The partner code a return is for, and its raw sheets."""
     wanted = {spec.key for spec in schema.SHEETS} | {normalise(COVER), normalise(BASE)}
-    raw = read_workbook(Path(path), wanted)
+    raw = read_workbook(Path(path), wanted, schema.normalise)
     cover = raw.sheets.get(normalise(COVER))
     partner = None
     if cover is not None:
@@ -648,14 +651,14 @@ def _check_merged(place_raw: RawWorkbook, merged: dict[str, PlaceTable], edits: 
 def merge(place_path: Path, returns: list[Path]) -> tuple[MergePlan, Package]:
     """Read the place workbook and the returns; every edit, checked and validated."""
     place_path = Path(place_path)
-    raw = read_workbook(place_path, {spec.key for spec in schema.SHEETS})
+    raw = read_workbook(place_path, {spec.key for spec in schema.SHEETS}, schema.normalise)
     return plan_merge(raw, list(returns)), raw.package
 
 
 def merged_workbook(package: Package, plan: MergePlan) -> bytes:
     """The place workbook with the edits spliced into its sheets and a Changes sheet added."""
-    from .graft import graft
-    from .sheetxml import edit_cells
+    from .xlsx.cells import edit_cells
+    from .xlsx.graft import graft
 
     parts = dict(package.parts)
     by_sheet: dict[str, dict[tuple[int, int], object]] = {}
@@ -717,7 +720,7 @@ def _without_child(xml: bytes, attribute: str, value: str) -> bytes | None:
     out at its byte offsets (everything else kept as written); None unless exactly one."""
     from defusedxml import ElementTree as SafeET
 
-    from .package import scan
+    from .xlsx.container import scan
 
     children = list(SafeET.fromstring(xml))
     matches = [index for index, child in enumerate(children) if child.get(attribute) == value]
@@ -730,7 +733,7 @@ def _without_child(xml: bytes, attribute: str, value: str) -> bytes | None:
 
 def _changes_workbook(plan: MergePlan) -> bytes:
     """A workbook holding the Changes sheet: every edit the merge made, and whose."""
-    from .sheets import Book
+    from .xlsx.book import Book
 
     book = Book(("Merged returns", "", ""))
     sheet = book.sheet("Changes")
@@ -757,7 +760,8 @@ def _changes_workbook(plan: MergePlan) -> bytes:
 
 def write_merged(place_path: Path, returns: list[Path], target: Path) -> MergePlan:
     """Merge the returns into a new copy of the place workbook, written atomically."""
-    from .write import WriteError, check_output, write_output
+    from .errors import WriteError
+    from .files import check_output, write_output
 
     place_path, target = Path(place_path), Path(target)
     if target.resolve() == place_path.resolve():

@@ -385,7 +385,7 @@ def tornado(result: Sweep) -> list[tuple[str, float]]:
 
 def sweep_workbook(result: Sweep) -> bytes:
     from . import __version__, fmt
-    from .sheets import BOLD, TITLE, Book
+    from .xlsx.book import BOLD, TITLE, Book
 
     book = Book((result.place.name, f"Sweep: {result.scenario_name}", ""))
     runs = runs_frame(result)
@@ -501,6 +501,6 @@ def write_table(result: Sweep, target: Path) -> None:
 
 
 def write_sweep(result: Sweep, target: Path) -> None:
-    from .write import write_output
+    from .files import write_output
 
     write_output(target, lambda: sweep_workbook(result), ("Runs", "Percentiles", "Tornado"), "pooling sweep")

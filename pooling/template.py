@@ -7,6 +7,7 @@ sees one shape of workbook everywhere.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import openpyxl
@@ -16,8 +17,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import schema
+from .files import atomic_write
 from .layout import put
-from .write import atomic_write, workbook_bytes
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -98,6 +99,13 @@ def place_workbook(sheets: dict[str, list] | None = None) -> openpyxl.Workbook:
                 column_validation(sheet, column, index)
         sheet.freeze_panes = "B2"
     return book
+
+
+def workbook_bytes(book: openpyxl.Workbook) -> bytes:
+    """An openpyxl workbook (templates, returns) as bytes."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def header_comment(text: str) -> Comment:

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from . import schema
 from .errors import InputError
-from .package import Package
 from .place import Outcome, Partner, Place, Programme, Saving, Segment, Stream, year_label
 from .schema import REQUIRED, Column, Sheet, normalise
-from .workbook import RawSheet, RawWorkbook, cell_ref, column_letter, read_workbook
+from .xlsx.container import Package
+from .xlsx.read import RawSheet, RawWorkbook, read_workbook
+from .xlsx.refs import cell_ref, column_letter
 
 HEADER_SEARCH_ROWS = 20
 _YEAR_LABEL = re.compile(r"^\s*(\d{4})\s*[/-]\s*(\d{2})\s*$")
@@ -734,9 +735,9 @@ def _build_place(tables, settings, setting_cells, segments, targets) -> Place:
 def load(workbook: Path) -> tuple[Place, Package]:
     """Read and validate a workbook: the place, and the package it came from.
 
-    Raises :class:`~pooling.package.PackageError` (not a workbook we can open safely)
+    Raises :class:`~pooling.xlsx.container.PackageError` (not a workbook we can open safely)
     or :class:`~pooling.validate.ValidationError` (every breach of the contract).
     Needs neither the solver nor pandas, so ``pooling validate`` starts quickly.
     """
-    raw = read_workbook(Path(workbook), {sheet.key for sheet in schema.SHEETS})
+    raw = read_workbook(Path(workbook), {sheet.key for sheet in schema.SHEETS}, schema.normalise)
     return validate(raw), raw.package

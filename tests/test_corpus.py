@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 import pooling
 from pooling.cli import main
-from pooling.graft import planned_edits
-from pooling.package import Package
 from pooling.write import note_sheets
+from pooling.xlsx.container import Package
+from pooling.xlsx.graft import planned_edits
 
 from .corpus import FEATURES, HOSTILE, differences, example_like_sheets, hostile_files, rich_workbooks
 

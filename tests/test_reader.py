@@ -10,7 +10,7 @@ import pooling
 from pooling import schema
 from pooling.synthetic import generate_place, write_workbook
 from pooling.validate import ValidationError, validate
-from pooling.workbook import RawSheet, RawWorkbook, read_workbook
+from pooling.xlsx.read import RawSheet, RawWorkbook, read_workbook
 
 from .helpers import place_sheets, write_sheets
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def read_with_openpyxl(path: Path) -> RawWorkbook:
     """The sheets as openpyxl reads them (values as last calculated), for comparison."""
-    fast = read_workbook(path, {sheet.key for sheet in schema.SHEETS})
+    fast = read_workbook(path, {sheet.key for sheet in schema.SHEETS}, schema.normalise)
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     sheets = {}
     for key, raw in fast.sheets.items():
@@ -84,7 +84,7 @@ def test_numbers_codes_and_blanks_read_as_written(tmp_path):
         tmp_path / "w.xlsx",
         {"Partners": [["Partner", "Name"], [7, None], [7.5, 0], ["007", ""], [None, None], [0, False]]},
     )
-    rows = read_workbook(path, {"partners"}).sheets["partners"].rows
+    rows = read_workbook(path, {"partners"}, schema.normalise).sheets["partners"].rows
     assert [number for number, _ in rows] == [1, 2, 3, 4, 6]  # row 5 is blank; a row of zeros is not
     assert [values[0] for _, values in rows] == ["Partner", 7, 7.5, "007", 0]
     assert rows[2][1][1] == 0 and rows[4][1][1] is False

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 import pooling
 from pooling.cli import main
-from pooling.package import Package
 from pooling.partner import totals, write_per_partner
 from pooling.returns import MergeError, merge, split, write_merged
+from pooling.xlsx.container import Package
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "spreadsheets" / "example.xlsx"

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import pooling
 from pooling.cli import main
-from pooling.errors import InputError
-from pooling.write import WriteError, atomic_write
+from pooling.errors import InputError, WriteError
+from pooling.files import atomic_write
 
 from .helpers import place_sheets, write_sheets
 
@@ -181,7 +181,7 @@ def test_mutated_bytes_load_or_give_a_clean_error(tmp_path, flips):
 def test_comment_text_with_control_characters_is_well_formed_xml():
     from xml.etree import ElementTree
 
-    from pooling.graft import comments_xml
+    from pooling.xlsx.comments import comments_xml
 
     part = comments_xml({"B2": "bell\x07 & <tab>\t _x0041_ stays"})
     texts = [node.text for node in ElementTree.fromstring(part).iter() if node.tag.endswith("}t")]
@@ -190,7 +190,7 @@ def test_comment_text_with_control_characters_is_well_formed_xml():
 
 
 def test_a_written_part_that_is_not_well_formed_is_refused_before_the_rename(tmp_path):
-    from pooling.write import verify_workbook
+    from pooling.files import verify_workbook
 
     good = tmp_path / "good.xlsx"
     write_sheets(good, small_sheets())

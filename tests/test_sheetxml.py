@@ -18,8 +18,9 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from pooling.package import NS_MAIN, Package, PackageError, scan
-from pooling.sheetxml import cell_ref, edit_cells
+from pooling.xlsx.cells import edit_cells
+from pooling.xlsx.container import NS_MAIN, Package, PackageError, scan
+from pooling.xlsx.refs import cell_ref
 
 MAIN = f"{{{NS_MAIN}}}"
 HOSTILE = '=HYPERLINK("x")'

@@ -3,7 +3,7 @@
 A finance team's sheet holds more than openpyxl can round-trip (extensions,
 sparklines, data-validation lists, conditional formats of newer Excel versions),
 so a cell is changed the way ``graft.py`` adds sheets: the part is scanned once
-with :func:`~pooling.package.scan` (defusedxml's guards, byte offsets, no tree),
+with :func:`~pooling.xlsx.container.scan` (defusedxml's guards, byte offsets, no tree),
 and each change is a splice into the original bytes. Every byte outside the cells
 and rows we write stays as it was.
 
@@ -11,7 +11,7 @@ and rows we write stays as it was.
 adds rows, and grows ``<dimension>``. Text is always written as an inline string,
 so text that starts with ``=`` stays text. A cell we replace keeps its style.
 
-What it refuses (with a one-line :class:`~pooling.package.PackageError`):
+What it refuses (with a one-line :class:`~pooling.xlsx.container.PackageError`):
 
 * the master cell of a shared formula that other cells use, and any cell of a
   multi-cell array formula (the dependants would lose their formula);
@@ -39,13 +39,11 @@ import numbers
 import re
 from dataclasses import dataclass, field
 
-from .package import NS_MAIN, PackageError, Tag, scan
-from .workbook import cell_ref, column_index
+from .container import NS_MAIN, PackageError, Tag, scan
+from .refs import MAX_COLUMN, MAX_ROW, cell_ref, parse_range, parse_ref, range_text
 
 __all__ = ["cell_ref", "edit_cells"]
 
-MAX_ROW = 1_048_576
-MAX_COLUMN = 16_384
 MAX_TEXT = 32_767  # characters (UTF-16 code units) in one cell
 MAX_EXACT_INT = 2**53  # Excel holds numbers as doubles
 _MAIN_NAMESPACES = {NS_MAIN.encode(), b"http://purl.oclc.org/ooxml/spreadsheetml/main"}
@@ -61,7 +59,6 @@ _NAME = re.compile(rb"<([^\s/>]+)")
 _ATTRIBUTE = re.compile(rb"""\s+([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
 _R = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
 _DECLARATION = re.compile(rb"""\sxmlns(?::([^\s=/>]+))?\s*=\s*["']([^"']*)["']""")
-_REF = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _XML_ENCODING = re.compile(rb"""(?:\xef\xbb\xbf)?<\?xml[^>]*?\sencoding\s*=\s*["']([^"']+)["']""")
 _EXCEL_ESCAPE = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
@@ -97,27 +94,19 @@ def _value(attributes: dict, name: bytes) -> str | None:
 
 
 def _parse_ref(text: str, where: str) -> tuple[int, int]:
-    match = _REF.fullmatch(text.strip())
-    if not match:
-        raise PackageError(f"{where} has a cell reference {text!r} that is not a cell")
-    row, column = int(match.group(2)), column_index(match.group(1))
-    if not (1 <= row <= MAX_ROW and 1 <= column <= MAX_COLUMN):
-        raise PackageError(f"{where} has a cell reference {text!r} outside the sheet")
-    return row, column
+    try:
+        return parse_ref(text)
+    except ValueError:
+        reason = "outside the sheet" if re.fullmatch(r"\$?[A-Za-z]+\$?[0-9]+", text.strip()) else "that is not a cell"
+        raise PackageError(f"{where} has a cell reference {text!r} {reason}") from None
 
 
 def _parse_range(text: str, where: str) -> tuple[int, int, int, int]:
     """(first row, first column, last row, last column) of "A1:C9" or "B2"."""
     first, _, last = text.strip().partition(":")
-    top, left = _parse_ref(first, where)
-    bottom, right = _parse_ref(last, where) if last else (top, left)
-    return min(top, bottom), min(left, right), max(top, bottom), max(left, right)
-
-
-def _range_text(top: int, left: int, bottom: int, right: int) -> str:
-    if (top, left) == (bottom, right):
-        return cell_ref(top, left)
-    return f"{cell_ref(top, left)}:{cell_ref(bottom, right)}"
+    for ref in (first, last) if last else (first,):
+        _parse_ref(ref, where)
+    return parse_range(text)
 
 
 @dataclass
@@ -481,11 +470,11 @@ def edit_cells(
         where = f"cell {cell_ref(row, column)}"
         bounds = _covering(sheet.arrays, row, column)
         if bounds:
-            raise PackageError(f"{where} is part of the array formula over {_range_text(*bounds)}; refused")
+            raise PackageError(f"{where} is part of the array formula over {range_text(*bounds)}; refused")
         bounds = _covering(sheet.merged, row, column)
         if bounds and value is not None and (row, column) != bounds[:2]:
             raise PackageError(
-                f"{where} is hidden under the merged range {_range_text(*bounds)}; write to {cell_ref(*bounds[:2])}"
+                f"{where} is hidden under the merged range {range_text(*bounds)}; write to {cell_ref(*bounds[:2])}"
             )
         by_row.setdefault(row, {})[column] = value
 
@@ -611,7 +600,7 @@ def _dimension_edit(sheet: _Sheet, written: list[tuple[int, int]]) -> tuple[int,
                 return None
             top, left = min(top, old[0]), min(left, old[1])
             bottom, right = max(bottom, old[2]), max(right, old[3])
-    text = _range_text(top, left, bottom, right).encode()
+    text = range_text(top, left, bottom, right).encode()
     if ref is None:
         cut = len(start_tag) - (2 if tag.empty else 1)
         return tag.start, tag.start_end, start_tag[:cut].rstrip() + b' ref="' + text + b'"' + start_tag[cut:]

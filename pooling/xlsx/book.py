@@ -21,8 +21,6 @@ import xlsxwriter
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import fmt
-
 HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "text_wrap": True, "valign": "vcenter"}
 TITLE = {"bold": True, "font_size": 14}
 BOLD = {"bold": True}
@@ -207,6 +205,6 @@ class Sheet:
 
 
 def _shown_length(value, number_format: str | None) -> int:
-    if isinstance(value, float) and number_format and number_format != fmt.EXCEL_FULL:
+    if isinstance(value, float) and number_format and number_format != "General":
         return len(f"{value:,.1f}")
     return len(str(value)) if value is not None else 0

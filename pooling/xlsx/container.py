@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import posixpath
+import re
 import stat
 import sys
 import zipfile
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
 
-from .errors import InputError
+from ..errors import InputError
 
 # Bounds on what we accept. Generous for real workbooks (the largest finance
 # workbooks we have seen are tens of MB unpacked), tight enough that a bomb is
@@ -438,3 +439,40 @@ def scan(xml: bytes, max_depth: int = 1) -> list[Tag]:
     _parse_guarded(parser, xml)
     found.sort(key=lambda tag: tag.start)
     return found
+
+
+class Splices:
+    """Insertions and replacements into one part's bytes, applied back to front."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.edits: list[tuple[int, int, bytes]] = []
+
+    def insert(self, at: int, text: bytes) -> None:
+        self.edits.append((at, at, text))
+
+    def replace(self, start: int, stop: int, text: bytes) -> None:
+        self.edits.append((start, stop, text))
+
+    def apply(self) -> bytes:
+        data = self.data
+        for start, stop, text in sorted(self.edits, key=lambda edit: (edit[0], edit[1]), reverse=True):
+            data = data[:start] + text + data[stop:]
+        return data
+
+
+def child_tags(xml: bytes) -> tuple[object, list]:
+    tags = scan(xml, max_depth=1)
+    root = next(tag for tag in tags if tag.depth == 0)
+    return root, [tag for tag in tags if tag.depth == 1]
+
+
+def set_count(splices: Splices, xml: bytes, tag, count: int) -> None:
+    """Rewrite (or add) the count attribute of an element's start tag."""
+    start_tag = xml[tag.start : tag.start_end]
+    if re.search(rb'\scount="\d*"', start_tag):
+        new = re.sub(rb'(\scount=")\d*(")', rb"\g<1>" + str(count).encode() + rb"\g<2>", start_tag, count=1)
+    else:
+        cut = len(start_tag) - (2 if tag.empty else 1)
+        new = start_tag[:cut] + f' count="{count}"'.encode() + start_tag[cut:]
+    splices.replace(tag.start, tag.start_end, new)

@@ -9,16 +9,17 @@ it is reported by cell, never read as zero or blank.
 
 from __future__ import annotations
 
-import functools
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from .package import NS_MAIN, Package, PackageError, require_defusedxml
+from .container import NS_MAIN, Package, PackageError, require_defusedxml
+from .refs import column_index
 
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _ERROR = re.compile(rb'\st="e"')
@@ -39,36 +40,15 @@ class RawSheet:
 class RawWorkbook:
     path: Path
     package: Package
-    sheets: dict[str, RawSheet]  # keyed by normalised sheet name
+    sheets: dict[str, RawSheet]  # keyed by the reader's key of the sheet name
 
     def sheet_names(self) -> list[str]:
         return [sheet.name for sheet in self.package.sheets]
 
 
-@functools.lru_cache(maxsize=1024)
-def column_letter(column: int) -> str:
-    """'A' for 1, 'Z' for 26, 'AA' for 27."""
-    letters = ""
-    while column > 0:
-        column, remainder = divmod(column - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def cell_ref(row: int, column: int) -> str:
-    """``D7`` for row 7, column 4."""
-    return f"{column_letter(column)}{row}"
-
-
-def column_index(letters: str) -> int:
-    index = 0
-    for char in letters:
-        index = index * 26 + (ord(char) - 64)
-    return index
-
-
-def read_workbook(path: Path, wanted: set[str]) -> RawWorkbook:
-    """Read the sheets whose normalised names are in ``wanted``; others are left unread.
+def read_workbook(path: Path, wanted: set[str], key: Callable[[str], str]) -> RawWorkbook:
+    """Read the sheets whose names, as ``key`` makes them, are in ``wanted``; others are
+    left unread.
 
     Raises :class:`PackageError` (one line) when the file is not a workbook we can
     open safely.
@@ -78,14 +58,12 @@ def read_workbook(path: Path, wanted: set[str]) -> RawWorkbook:
         package = Package.open(path)
     except PackageError as exc:
         raise PackageError(f"{path}: {exc}") from None
-    return read_package(package, wanted)
+    return read_package(package, wanted, key)
 
 
-def read_package(package: Package, wanted: set[str]) -> RawWorkbook:
+def read_package(package: Package, wanted: set[str], key: Callable[[str], str]) -> RawWorkbook:
     """The sheets of a package already open (its bytes read once), as :func:`read_workbook`."""
-    from .schema import normalise
-
-    by_key = {normalise(sheet.name): sheet for sheet in package.sheets}
+    by_key = {key(sheet.name): sheet for sheet in package.sheets}
     chosen = {key: by_key[key] for key in wanted if key in by_key}
     sheets: dict[str, RawSheet] = {}
     if chosen:

@@ -11,7 +11,7 @@ workbook of their own (``write.py``), then grafted into the original package:
   fonts, fills, borders, number formats and cell formats appended after the
   original ones, so every original style index still means what it meant);
 * each edit is a splice into the original bytes at offsets found by
-  :func:`~pooling.package.scan`, never a re-serialisation;
+  :func:`~pooling.xlsx.container.scan`, never a re-serialisation;
 * comments go on an input sheet as a new comments part and VML drawing, which
   needs one ``<legacyDrawing>`` element in the sheet and one relationship. A sheet
   that already carries comments gets ours added to its comments part and drawing
@@ -31,7 +31,8 @@ from xml.sax.saxutils import escape, quoteattr, unescape
 
 from defusedxml import ElementTree as SafeET
 
-from .package import (
+from .comments import AUTHOR, comment_elements, comments_xml, note_shapes, note_shapetype, vml_xml
+from .container import (
     NS_MAIN,
     NS_PKG_REL,
     NS_REL,
@@ -40,16 +41,16 @@ from .package import (
     REL_VML,
     REL_WORKSHEET,
     Package,
-    PackageError,
+    Splices,
+    child_tags,
     scan,
 )
-from .sheetxml import excel_text
+from .styles import merge_styles, restyle_sheet
 
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
-AUTHOR = "pooling"
 
 # Children of <worksheet> that must come after <legacyDrawing> (ECMA-376 CT_Worksheet).
 _AFTER_LEGACY_DRAWING = {
@@ -67,7 +68,6 @@ _AFTER_DEFINED_NAMES = {
     "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
     "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst",
 }  # fmt: skip
-_STYLE_LISTS = ("numFmts", "fonts", "fills", "borders", "cellXfs")
 
 
 @dataclass
@@ -81,127 +81,6 @@ class GraftReport:
     fallback: str = ""  # why the results went to a workbook of their own, if they did
     backup: object = None  # the verified backup written before an in-place write
     written: object = None  # the file written (beside the target, after a fallback)
-
-
-class _Splices:
-    """Insertions and replacements into one part's bytes, applied back to front."""
-
-    def __init__(self, data: bytes):
-        self.data = data
-        self.edits: list[tuple[int, int, bytes]] = []
-
-    def insert(self, at: int, text: bytes) -> None:
-        self.edits.append((at, at, text))
-
-    def replace(self, start: int, stop: int, text: bytes) -> None:
-        self.edits.append((start, stop, text))
-
-    def apply(self) -> bytes:
-        data = self.data
-        for start, stop, text in sorted(self.edits, key=lambda edit: (edit[0], edit[1]), reverse=True):
-            data = data[:start] + text + data[stop:]
-        return data
-
-
-def _children(xml: bytes) -> tuple[object, list]:
-    tags = scan(xml, max_depth=1)
-    root = next(tag for tag in tags if tag.depth == 0)
-    return root, [tag for tag in tags if tag.depth == 1]
-
-
-def _set_count(splices: _Splices, xml: bytes, tag, count: int) -> None:
-    """Rewrite (or add) the count attribute of an element's start tag."""
-    start_tag = xml[tag.start : tag.start_end]
-    if re.search(rb'\scount="\d*"', start_tag):
-        new = re.sub(rb'(\scount=")\d*(")', rb"\g<1>" + str(count).encode() + rb"\g<2>", start_tag, count=1)
-    else:
-        cut = len(start_tag) - (2 if tag.empty else 1)
-        new = start_tag[:cut] + f' count="{count}"'.encode() + start_tag[cut:]
-    splices.replace(tag.start, tag.start_end, new)
-
-
-def _serialise(element, prefix: str) -> str:
-    """An element of our own results styles, written in the original part's prefix."""
-    name = prefix + element.tag.rsplit("}", 1)[-1]
-    attributes = "".join(f" {key.rsplit('}', 1)[-1]}={quoteattr(value)}" for key, value in element.attrib.items())
-    children = "".join(_serialise(child, prefix) for child in element)
-    text = escape(element.text) if element.text else ""
-    if not children and not text:
-        return f"<{name}{attributes}/>"
-    return f"<{name}{attributes}>{text}{children}</{name}>"
-
-
-def merge_styles(original: bytes, results: bytes) -> tuple[bytes, dict[int, int]]:
-    """Append the results' styles to the original styles part.
-
-    Returns the new styles part and the map from a result cell-format index (the
-    ``s`` attribute of a cell) to its index in the merged part.
-    """
-    ns = f"{{{NS_MAIN}}}"
-    ours = SafeET.fromstring(results)
-    theirs = SafeET.fromstring(original)
-    root, children = _children(original)
-    by_local = {tag.local: tag for tag in children}
-    prefix = root.prefix
-
-    def existing(local: str) -> list:
-        node = theirs.find(ns + local)
-        return list(node) if node is not None else []
-
-    their_formats = {node.get("formatCode"): int(node.get("numFmtId")) for node in existing("numFmts")}
-    next_format = max([163, *their_formats.values()]) + 1
-    format_map: dict[int, int] = {}
-    new_formats = []
-    for node in ours.find(ns + "numFmts") if ours.find(ns + "numFmts") is not None else []:
-        old_id, code = int(node.get("numFmtId")), node.get("formatCode")
-        if code in their_formats:
-            format_map[old_id] = their_formats[code]
-        else:
-            format_map[old_id] = next_format
-            their_formats[code] = next_format
-            new_formats.append(f'<{prefix}numFmt numFmtId="{next_format}" formatCode={quoteattr(code)}/>')
-            next_format += 1
-
-    offsets = {local: len(existing(local)) for local in ("fonts", "fills", "borders", "cellXfs")}
-    additions: dict[str, list[str]] = {"numFmts": new_formats}
-    for local in ("fonts", "fills", "borders"):
-        node = ours.find(ns + local)
-        additions[local] = [_serialise(child, prefix) for child in (node if node is not None else [])]
-    xf_map = {}
-    new_xfs = []
-    for index, xf in enumerate(ours.find(ns + "cellXfs")):
-        number_format = int(xf.get("numFmtId", "0"))
-        xf.set("numFmtId", str(format_map.get(number_format, number_format)))
-        for key, local in (("fontId", "fonts"), ("fillId", "fills"), ("borderId", "borders")):
-            xf.set(key, str(int(xf.get(key, "0")) + offsets[local]))
-        xf.set("xfId", "0")
-        new_xfs.append(_serialise(xf, prefix))
-        xf_map[index] = offsets["cellXfs"] + index
-    additions["cellXfs"] = new_xfs
-
-    splices = _Splices(original)
-    for local in _STYLE_LISTS:
-        items = additions[local]
-        if not items:
-            continue
-        tag = by_local.get(local)
-        total = len(existing(local)) + len(items)
-        body = "".join(items).encode()
-        if tag is None:
-            if local != "numFmts":
-                raise PackageError(f"the styles part has no <{local}> list")
-            # numFmts is the first child of styleSheet.
-            splices.insert(
-                root.start_end, f'<{prefix}numFmts count="{total}">'.encode() + body + f"</{prefix}numFmts>".encode()
-            )
-        elif tag.empty:
-            start_tag = original[tag.start : tag.start_end - 2] + b">"
-            start_tag = re.sub(rb'(\scount=")\d*(")', rb"\g<1>" + str(total).encode() + rb"\g<2>", start_tag)
-            splices.replace(tag.start, tag.close, start_tag + body + f"</{tag.name}>".encode())
-        else:
-            _set_count(splices, original, tag, total)
-            splices.insert(tag.end, body)
-    return splices.apply(), xf_map
 
 
 def shared_strings(package: Package) -> list[str]:
@@ -250,19 +129,6 @@ def rename_references(xml: bytes, renamed: dict[str, str]) -> bytes:
         return match.group(1) + escape(formula).encode() + match.group(3)
 
     return re.sub(rb"(<(?:\w+:)?f>)([^<]*)(</(?:\w+:)?f>)", fix, xml)
-
-
-_CELL_STYLE = re.compile(rb'(<(?:c|row)\b[^>]*?\ss=")(\d+)(")')
-_COL_STYLE = re.compile(rb'(<col\b[^>]*?\sstyle=")(\d+)(")')
-
-
-def restyle_sheet(xml: bytes, xf_map: dict[int, int]) -> bytes:
-    """Renumber the cell formats of one of our result sheets (written by XlsxWriter)."""
-
-    def swap(match):
-        return match.group(1) + str(xf_map.get(int(match.group(2)), 0)).encode() + match.group(3)
-
-    return _COL_STYLE.sub(swap, _CELL_STYLE.sub(swap, xml))
 
 
 def _relationship_xml(rid: str, kind: str, target: str, prefix: str = "", mode: str = "Internal") -> bytes:
@@ -435,8 +301,8 @@ class Grafter:
         rid = self.new_rel_id(source_part)
         rels = _rels_part(source_part)
         data = self.parts.get(rels) or _empty_rels()
-        root, _ = _children(data)
-        splices = _Splices(data)
+        root, _ = child_tags(data)
+        splices = Splices(data)
         element = _relationship_xml(rid, kind, _relative(source_part, target_part), root.prefix)
         if root.empty:
             splices.replace(
@@ -475,7 +341,7 @@ class Grafter:
         next_id = max([0, *(sheet.sheet_id for sheet in original.sheets)]) + 1
         sheet_entries, index_map, title_map = [], {}, {}
         workbook_xml = self.parts[original.workbook_part]
-        workbook_root, _ = _children(workbook_xml)
+        workbook_root, _ = child_tags(workbook_xml)
         prefix = workbook_root.prefix
         declare_r = (
             "" if b"xmlns:r=" in workbook_xml[workbook_root.start : workbook_root.start_end] else f' xmlns:r="{NS_REL}"'
@@ -553,9 +419,9 @@ class Grafter:
     def extend_workbook(self, sheet_entries: list[str], name_entries: list[str]) -> None:
         part = self.original.workbook_part
         data = self.parts[part]
-        _, children = _children(data)
+        _, children = child_tags(data)
         by_local = {tag.local: tag for tag in children}
-        splices = _Splices(data)
+        splices = Splices(data)
         sheets = by_local["sheets"]
         if sheets.empty:
             splices.replace(
@@ -634,11 +500,11 @@ class Grafter:
         self.content_defaults.setdefault("vml", CT_VML)
         vml_rid = self.add_relationship(sheet.part, REL_VML, vml_part)
         data = self.parts[sheet.part]
-        root, children = _children(data)
+        root, children = child_tags(data)
         after = [tag for tag in children if tag.local in _AFTER_LEGACY_DRAWING]
         at = after[0].start if after else root.end
         namespace = "" if b"xmlns:r=" in data[root.start : root.start_end] else f' xmlns:r="{NS_REL}"'
-        splices = _Splices(data)
+        splices = Splices(data)
         splices.insert(at, f'<{root.prefix}legacyDrawing r:id="{vml_rid}"{namespace}/>'.encode())
         self.parts[sheet.part] = splices.apply()
         self.report.edited_parts.append(sheet.part)
@@ -663,7 +529,7 @@ class Grafter:
         tags = scan(data, max_depth=1)
         root = tags[0]
         by_local = {tag.local: tag for tag in tags if tag.depth == 1}
-        splices = _Splices(data)
+        splices = Splices(data)
         if AUTHOR in authors:
             author_id = authors.index(AUTHOR)
         else:
@@ -674,7 +540,7 @@ class Grafter:
                 splices.replace(tag.start, tag.close, f"<{tag.name}>".encode() + element + f"</{tag.name}>".encode())
             else:
                 splices.insert(tag.end, element)
-        body = _comment_elements(kept, author_id, root.prefix)
+        body = comment_elements(kept, author_id, root.prefix)
         tag = by_local["commentList"]
         if tag.empty:
             splices.replace(tag.start, tag.close, f"<{tag.name}>".encode() + body + f"</{tag.name}>".encode())
@@ -704,10 +570,10 @@ class Grafter:
             )
             return False
         first = max([1024, *(int(n) for n in re.findall(rb"_x0000_s(\d+)", data))]) + 1
-        shapes = _note_shapes(cells, first, prefixes["v"], prefixes["o"], prefixes["x"])
+        shapes = note_shapes(cells, first, prefixes["v"], prefixes["o"], prefixes["x"])
         if b"_x0000_t202" not in data:  # a drawing of form controls: add the note shape type
             v, o = prefixes["v"], prefixes["o"]
-            shapes = _note_shapetype(v, o) + shapes
+            shapes = note_shapetype(v, o) + shapes
         self.parts[drawing] = data[:end] + shapes + data[end:]
         self.report.edited_parts.append(drawing)
         return True
@@ -717,7 +583,7 @@ class Grafter:
     def finish_content_types(self) -> None:
         part = "[Content_Types].xml"
         data = self.parts[part]
-        root, children = _children(data)
+        root, children = child_tags(data)
         existing_defaults = {
             m.group(1).decode().lower() for m in re.finditer(rb'<(?:\w+:)?Default\b[^>]*\sExtension="([^"]+)"', data)
         }
@@ -732,7 +598,7 @@ class Grafter:
                 f"<{root.prefix}Override PartName={quoteattr('/' + name)} ContentType={quoteattr(content_type)}/>"
             )
         if lines:
-            splices = _Splices(data)
+            splices = Splices(data)
             # Defaults must precede Overrides in well-behaved files; both are allowed in any order.
             splices.insert(root.end, "".join(lines).encode())
             self.parts[part] = splices.apply()
@@ -757,82 +623,3 @@ def graft(original: Package, results: bytes, notes: dict[str, str]) -> tuple[byt
     return grafter.to_bytes(), grafter.report
 
 
-# -- comment parts ---------------------------------------------------------------------------
-
-
-def _split_ref(ref: str) -> tuple[int, int]:
-    match = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", ref)
-    if not match:
-        raise PackageError(f"bad cell reference {ref!r}")
-    column = 0
-    for char in match.group(1):
-        column = column * 26 + ord(char) - 64
-    return int(match.group(2)), column
-
-
-def _sorted(cells: dict[str, str]) -> list[tuple[str, str]]:
-    return sorted(cells.items(), key=lambda item: _split_ref(item[0]))
-
-
-def _comment_elements(cells: dict[str, str], author_id: int, prefix: str = "") -> bytes:
-    p = prefix
-    items = []
-    for ref, text in _sorted(cells):
-        items.append(
-            f'<{p}comment ref="{ref}" authorId="{author_id}"><{p}text>'
-            f'<{p}r><{p}rPr><{p}b/><{p}sz val="9"/><{p}rFont val="Tahoma"/><{p}family val="2"/></{p}rPr><{p}t>{AUTHOR}:</{p}t></{p}r>'
-            f'<{p}r><{p}rPr><{p}sz val="9"/><{p}rFont val="Tahoma"/><{p}family val="2"/></{p}rPr>'
-            f'<{p}t xml:space="preserve">\n{excel_text(text)}</{p}t></{p}r>'
-            f"</{p}text></{p}comment>"
-        )
-    return "".join(items).encode()
-
-
-def comments_xml(cells: dict[str, str]) -> bytes:
-    """A new comments part: one comment per cell, authored by pooling."""
-    return (
-        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        + f'<comments xmlns="{NS_MAIN}"><authors><author>{AUTHOR}</author></authors><commentList>'.encode()
-        + _comment_elements(cells, 0)
-        + b"</commentList></comments>"
-    )
-
-
-def _note_shapes(cells: dict[str, str], first_id: int, v: str = "v", o: str = "o", x: str = "x") -> bytes:
-    """VML shapes for notes (hidden until hovered), one per cell."""
-    shapes = []
-    for number, (ref, text) in enumerate(_sorted(cells)):
-        row, column = _split_ref(ref)
-        lines = sum(1 + len(line) // 60 for line in text.split("\n")) + 1
-        height = min(400, 12 * lines + 10)
-        shapes.append(
-            f'<{v}:shape id="_x0000_s{first_id + number}" type="#_x0000_t202" '
-            f'style="position:absolute;margin-left:80pt;margin-top:2pt;width:320pt;height:{height}pt;z-index:{number + 1};visibility:hidden" '
-            f'fillcolor="#ffffe1" {o}:insetmode="auto"><{v}:fill color2="#ffffe1"/>'
-            f'<{v}:shadow on="t" color="black" obscured="t"/><{v}:path {o}:connecttype="none"/>'
-            f'<{v}:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></{v}:textbox>'
-            f'<{x}:ClientData ObjectType="Note"><{x}:MoveWithCells/><{x}:SizeWithCells/>'
-            f"<{x}:Anchor>{column}, 15, {max(row - 2, 0)}, 2, {column + 5}, 15, {row + 8}, 4</{x}:Anchor>"
-            f"<{x}:AutoFill>False</{x}:AutoFill><{x}:Row>{row - 1}</{x}:Row><{x}:Column>{column - 1}</{x}:Column>"
-            f"</{x}:ClientData></{v}:shape>"
-        )
-    return "".join(shapes).encode()
-
-
-def _note_shapetype(v: str = "v", o: str = "o") -> bytes:
-    return (
-        f'<{v}:shapetype id="_x0000_t202" coordsize="21600,21600" {o}:spt="202" path="m,l,21600r21600,l21600,xe">'
-        f'<{v}:stroke joinstyle="miter"/><{v}:path gradientshapeok="t" {o}:connecttype="rect"/></{v}:shapetype>'
-    ).encode()
-
-
-def vml_xml(cells: dict[str, str], idmap: int) -> bytes:
-    """A new legacy VML drawing holding the notes' shapes."""
-    return (
-        b'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
-        b'xmlns:x="urn:schemas-microsoft-com:office:excel">'
-        + f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{idmap}"/></o:shapelayout>'.encode()
-        + _note_shapetype()
-        + _note_shapes(cells, idmap * 1024 + 1)
-        + b"</xml>"
-    )
