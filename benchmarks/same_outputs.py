@@ -53,6 +53,9 @@ def outputs(checkout: Path, folder: Path, solver: str | None, only: list[str]) -
 
     for path in scenarios:
         command(f"run-{path.stem}", "run", str(path))
+    least_cost = ROOT / "scenarios" / "sr2010-least-cost.toml"
+    if least_cost in scenarios:  # infeasible in silo: the diagnosis
+        command("run-least-cost-silo", "run", str(least_cost), "--pooling", "silo")
     command("compare", "compare", *map(str, scenarios))
     pooled = ROOT / "scenarios" / "sr2010-pooled.toml"
     if pooled in scenarios:

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, words
 from .errors import InputError
-from .fmt import money_pounds, money_short, money_units
 
 EXIT_INPUT, EXIT_USAGE, EXIT_NOT_OPTIMAL = 1, 2, 3
 
@@ -30,6 +29,11 @@ def _fail(error: InputError, as_json: bool = False) -> None:
         for line in lines:
             click.echo(f"  {line}", err=True)
     sys.exit(EXIT_INPUT)
+
+
+def _echo(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
 
 
 def _progress(message: str) -> None:
@@ -187,49 +191,8 @@ def run(
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
-        _print_summary(result)
+        _echo(words.terminal_summary(result))
     sys.exit(0 if result.optimal else EXIT_NOT_OPTIMAL)
-
-
-def _print_summary(result) -> None:
-    place, units = result.place, result.place.units
-    years = place.year_labels
-    click.echo(f"{place.name}: {result.scenario.name}")
-    click.echo(f"Status:     {result.status} ({result.solution.solver_version}, {result.solution.seconds:.2f} s)")
-    if not result.optimal:
-        click.echo(result.headline()[0])
-        if result.diagnosis is not None and result.diagnosis.relaxations:
-            click.echo("The smallest relaxation that would make it feasible:")
-            for line in result.diagnosis.lines():
-                click.echo(f"  - {line}")
-        click.echo(f"Wrote {result.output}")
-        return
-    if result.objective_unit == "£":
-        click.echo(f"Objective:  {money_pounds(result.objective)} ({result.objective_words()})")
-    else:
-        click.echo(f"Objective:  {money_units(result.objective, units)} ({result.objective_words()})")
-    totals = result.totals()
-    span = f"{years[0]} to {years[-1]}"
-    if result.dividend_sentence():
-        click.echo(f"Dividend:   {result.dividend_sentence()}")
-    if result.scenario.pooling == "pooled":
-        click.echo(f"Pooled:     {money_short(totals['pooled'], units)} into pooled programmes, {span}")
-    else:
-        click.echo("Pooled:     nothing (silo: each partner funds only the programmes it leads)")
-    click.echo(
-        f"Spent:      {money_short(totals['spent'], units)} of {money_short(totals['available'], units)} available, {span}"
-    )
-    click.echo(f"Largest allocations ({span}):")
-    for code, name, total in result.largest_allocations():
-        click.echo(f"  {name} ({code}): {money_short(total, units)}")
-    click.echo(f"Binding constraints: {len(result.binding)}; worth most at the margin:")
-    for statement in result.top_statements(5):
-        click.echo(f"  - {statement.sentence}")
-    for outcome, year, shortfall in result.missed_targets()[:5]:
-        click.echo(f"Missed target: {place.outcomes[outcome].name} in {year}, short by {shortfall:,.1f}")
-    for message in result.messages + place.warnings:
-        click.echo(f"Note: {message}")
-    click.echo(f"Wrote {result.output}")
 
 
 @main.command()
@@ -268,23 +231,7 @@ def compare(scenarios, output, solver, as_json):
     if as_json:
         click.echo(json.dumps(comparison.to_dict(), indent=2))
     else:
-        for result in comparison.results:
-            objective = (
-                "—"
-                if result.objective is None
-                else (
-                    money_pounds(result.objective)
-                    if result.objective_unit == "£"
-                    else money_units(result.objective, result.place.units)
-                )
-            )
-            click.echo(f"{result.scenario.name}: {result.status}, objective {objective}")
-        if comparison.prices:
-            click.echo("Lever prices:")
-            for price in comparison.prices:
-                click.echo(f"  - {price.sentence}")
-        else:
-            click.echo("No two scenarios differ in exactly one lever, so no lever is priced.")
+        _echo(words.comparison_lines(comparison))
         if output is not None:
             click.echo(f"Wrote {output}")
     sys.exit(0 if all(result.optimal for result in comparison.results) else EXIT_NOT_OPTIMAL)
@@ -316,7 +263,7 @@ def partners(scenario, output, workers, samples, seed, solver, as_json):
       pooling partners scenarios/sr2010-pooled.toml -o partnership.xlsx
     """
     from .errors import WriteError
-    from .partnership import analyse, sentences, to_dict, write_partnership
+    from .partnership import analyse, to_dict, write_partnership
     from .pipeline import load
     from .scenario import read_scenario
 
@@ -340,16 +287,7 @@ def partners(scenario, output, workers, samples, seed, solver, as_json):
     if as_json:
         click.echo(json.dumps(to_dict(analysis), indent=2))
     else:
-        game = analysis.game
-        for sentence in sentences(analysis):
-            click.echo(sentence)
-        if game.shapley:
-            shown = (lambda amount: money_units(amount, place.units)) if game.least_cost else money_pounds
-            click.echo("Fair shares and walk-away losses:")
-            losses = game.walk_away()
-            for code, partner in place.partners.items():
-                loss = "unknown" if losses[code] is None else shown(losses[code])
-                click.echo(f"  {partner.name} ({code}): fair share {shown(game.shapley[code])}, walk-away loss {loss}")
+        _echo(words.partnership_lines(analysis))
         if output is not None:
             click.echo(f"Wrote {output}")
     sys.exit(0 if analysis.game.whole else EXIT_NOT_OPTIMAL)
@@ -439,13 +377,7 @@ def sweep(scenario, output, vary, samples, seed, workers, scheduler, solver, tab
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))
     else:
-        click.echo(f"{len(result.runs)} runs, {len(result.failed)} not optimal.")
-        for run in result.failed[:10]:
-            click.echo(
-                f"  run {run.spec.number} ({', '.join(f'{k}={v}' for k, v in run.spec.levers) or 'central'}, sample {run.spec.sample}): {run.status}"
-            )
-        if objectives:
-            click.echo(f"Objective from {min(objectives):,.0f} to {max(objectives):,.0f}.")
+        _echo(words.sweep_lines(result))
         if output is not None:
             click.echo(f"Wrote {output}")
         if table is not None:
@@ -561,12 +493,7 @@ def validate(workbook, as_json):
             json.dumps({"status": "valid", "place": place.name, "counts": counts, "warnings": place.warnings}, indent=2)
         )
         return
-    click.echo(
-        f"{workbook}: valid. {place.name}, {place.year_labels[0]} to {place.year_labels[-1]}, money in {place.units}."
-    )
-    click.echo("  " + ", ".join(f"{count} {what}" for what, count in counts.items()))
-    for warning in place.warnings:
-        click.echo(f"  Note: {warning}")
+    _echo(words.validation_lines(workbook, place, counts))
 
 
 @main.command()

@@ -23,11 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import fmt
-from .fmt import money_pounds, money_short
+from . import fmt, words
 from .pipeline import Result, load, solve_scenario
+from .precision import optimum_difference
 from .scenario import read_scenario
-from .solve import optimum_difference
 from .xlsx.book import BOLD, TITLE, WRAP, Book
 
 COMPARISON_SHEETS = ("Comparison", "Lever prices", "Programmes", "Partners", "Outcomes", "Audit")
@@ -200,22 +199,8 @@ def _price(lever: str, a: int, b: int, results: list[Result]) -> LeverPrice | No
         else optimum_difference(result_high.objective, result_low.objective)
     )
     unit = result_low.objective_unit
-    amount = money_short(abs(price), unit) if least_cost else money_pounds(abs(price))
-    what = "of spending" if least_cost else "of outcome value"
-    verb = ("saves" if price >= 0 else "costs") if least_cost else ("adds" if price >= 0 else "loses")
-    if price == 0.0:
-        verb, amount, what = "makes no difference", "to", "spending" if least_cost else "outcome value"
-    moves = {
-        "pooling": "Pooling instead of silo",
-        "council tax": "Letting council tax rise instead of the freeze"
-        if name == "price of the freeze"
-        else "The other council tax",
-        "ring-fencing": "Removing the ring-fences",
-        "funding changes": "The second scenario's funding changes",
-    }[lever]
-    sentence = (
-        f"{moves} {verb} {amount} {what} (present value): the {name}, from "
-        f"'{result_low.scenario.name}' to '{result_high.scenario.name}'."
+    sentence = words.lever_price(
+        lever, name, price, unit, least_cost, result_low.scenario.name, result_high.scenario.name
     )
     return LeverPrice(lever, name, low, high, price, unit, sentence)
 

@@ -25,14 +25,12 @@ from dataclasses import dataclass
 
 import pulp
 
-from . import model as families
-from .fmt import money_units, quantity
+from .families import RING_FENCE, TARGET
 from .model import ConstraintInfo, Model, build
 from .place import Place
 from .scenario import Scenario
 from .solve import OPTIMAL, solve
-
-ELASTIC = (families.PROGRAMME_MIN, families.POOL_MIN, families.TARGET, families.RING_FENCE)
+from .words import Words
 
 
 @dataclass
@@ -58,7 +56,7 @@ class Diagnosis:
 def elastic_size(model: Model, info: ConstraintInfo) -> float:
     """What a constraint asks, to weigh its relaxation: its right-hand side, or for a
     ring-fence (right-hand side 0) the money of the stream it fences."""
-    if info.family == families.RING_FENCE:
+    if info.family is RING_FENCE:
         return max(1.0, model.stream(info.keys["stream"]).amounts[info.year - 1])
     return max(1.0, abs(info.rhs))
 
@@ -68,10 +66,10 @@ def make_elastic(model: Model) -> dict[str, pulp.LpVariable]:
     slacks: dict[str, pulp.LpVariable] = {}
     objective = []
     for info in model.registry.values():
-        if info.family not in ELASTIC:
+        if not info.family.relaxes:
             continue
-        if info.family == families.TARGET and model.scenario.objective == "outcomes":
-            continue
+        if info.family is TARGET and model.scenario.objective == "outcomes":
+            continue  # already soft: a shortfall is priced by its penalty
         slack = model.problem.add_variable(model.unique_name("relax", info.name), lowBound=0)
         info.constraint.expr.addterm(slack, 1.0 if info.sense == ">=" else -1.0)
         model.extra.append(slack)
@@ -90,34 +88,11 @@ def diagnose(place: Place, scenario: Scenario, solver: str | None = None) -> Dia
     solution = solve(model, solver)
     if solution.status != OPTIMAL:
         return Diagnosis(solution.status, [])
+    words = Words(model, solution)
     relaxations = []
     for name, slack in slacks.items():
         amount = solution.value(slack)
         info = model.registry[name]
         if amount > 1e-6 * elastic_size(model, info):
-            relaxations.append(Relaxation(info, amount, _sentence(model, info, amount)))
+            relaxations.append(Relaxation(info, amount, words.relaxed(info, amount)))
     return Diagnosis(OPTIMAL, relaxations)
-
-
-def _sentence(model: Model, info: ConstraintInfo, amount: float) -> str:
-    place = model.place
-    year = place.year_labels[info.year - 1]
-    where = f"{info.cells[0]}: " if info.cells else ""
-    money = lambda value: money_units(value, place.units)  # noqa: E731
-    if info.family == families.PROGRAMME_MIN:
-        programme = place.programmes[info.keys["programme"]]
-        return f"{where}the minimum for {programme.name} ({money(info.rhs)}) cannot be funded in {year}; {money(amount)} short."
-    if info.family == families.POOL_MIN:
-        partner = place.partners[info.keys["partner"]]
-        return (
-            f"{where}{partner.name} cannot put its minimum pool share ({partner.pool_min:.0%}, {money(info.rhs)}) "
-            f"into pooled programmes in {year}; {money(amount)} short."
-        )
-    if info.family == families.TARGET:
-        outcome = place.outcomes[info.keys["outcome"]]
-        return f"{where}the target for {outcome.name} ({quantity(info.rhs)}) cannot be met in {year}; {quantity(amount)} short."
-    stream = model.stream(info.keys["stream"])
-    return (
-        f"{where}the ring-fence of {stream.code} to {', '.join(stream.ring_fenced_to)} would have to release "
-        f"{money(amount)} in {year} for the plan to be feasible."
-    )

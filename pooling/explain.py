@@ -23,15 +23,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from . import model as families
-from .fmt import money_pounds, money_short, money_units, quantity
-from .funding import FREEZE, SAVINGS
+from .families import EFFECT_CAPACITY, PROGRAMME_MAX, PROGRAMME_MIN, TARGET, Family
 from .model import ConstraintInfo, Model
-from .solve import DUAL_TOLERANCE, Solution
-
-BINDING_TOLERANCE = 1e-6
-NEGLIGIBLE_POUNDS = 0.005  # below half a penny a step, a price is zero
-POUNDS_PER_UNIT = {"£": 1.0, "£000": 1_000.0, "£m": 1_000_000.0}
+from .precision import BINDING_TOLERANCE
+from .solve import Solution
+from .words import Words
 
 
 @dataclass
@@ -43,7 +39,7 @@ class Binding:
     sentence: str
 
     @property
-    def family(self) -> str:
+    def family(self) -> Family:
         return self.info.family
 
 
@@ -51,7 +47,7 @@ class Binding:
 class Statement:
     """One thing bound (a stream, a programme's limit, a target...) over the years it binds."""
 
-    family: str
+    family: Family
     subject: str
     cells: tuple[str, ...]
     items: list[Binding] = field(default_factory=list)
@@ -78,7 +74,7 @@ def binding_constraints(model: Model, solution: Solution) -> list[Binding]:
     words = Words(model, solution)
     found = []
     for info in model.registry.values():
-        if info.family == families.SPEND:
+        if not info.family.reported:
             continue
         room = slack(info, solution)
         if not is_binding(info, room):
@@ -86,192 +82,6 @@ def binding_constraints(model: Model, solution: Solution) -> list[Binding]:
         price = solution.shadow_prices.get(info.name, 0.0)
         found.append(Binding(info, room, price, words.subject(info), words.sentence(info, price)))
     return found
-
-
-class Words:
-    """Sentences for constraints, in the place's money unit and years."""
-
-    def __init__(self, model: Model, solution: Solution):
-        self.model = model
-        self.solution = solution
-        self.place = model.place
-        self.least_cost = model.scenario.objective == "least-cost"
-        per, label = {"£": (1000.0, "£1,000"), "£000": (1.0, "£1,000"), "£m": (1.0, "£1m")}[self.place.units]
-        self.per = per  # workbook units in one step of money
-        self.step = label
-        # The objective is in £ (outcomes) or the workbook unit (least cost); and a price
-        # within ten times the solvers' dual tolerance is noise, whatever the unit.
-        pounds = NEGLIGIBLE_POUNDS / (POUNDS_PER_UNIT[self.place.units] if self.least_cost else 1.0)
-        self.negligible = max(pounds, 10 * DUAL_TOLERANCE)
-
-    # -- pieces ------------------------------------------------------------------------
-
-    def year(self, t: int) -> str:
-        return self.place.year_labels[t - 1]
-
-    def years(self, ts: list[int]) -> str:
-        """'in every year', 'in 2012/13', 'in 2012/13 and 2013/14', 'from 2012/13 to 2014/15'."""
-        ts = sorted(ts)
-        labels = [self.year(t) for t in ts]
-        if len(ts) == self.place.years and len(ts) > 1:
-            return "in every year"
-        if len(ts) == 1:
-            return f"in {labels[0]}"
-        if ts == list(range(ts[0], ts[-1] + 1)) and len(ts) > 2:
-            return f"from {labels[0]} to {labels[-1]}"
-        return "in " + ", ".join(labels[:-1]) + " and " + labels[-1]
-
-    def money(self, amount: float) -> str:
-        """An amount given in the workbook's unit, as the input cells show it."""
-        return money_units(amount, self.place.units)
-
-    def value(self, change: float) -> str:
-        """A change of the objective in words: 'buy £420 of outcome value', 'save £750k of spending'."""
-        if abs(change) < self.negligible:
-            return "make no difference"
-        if self.least_cost:
-            return f"{'add' if change > 0 else 'save'} {money_short(abs(change), self.place.units)} of spending"
-        return f"{'buy' if change > 0 else 'cost'} {money_pounds(abs(change))} of outcome value"
-
-    def stream_name(self, code: str) -> str:
-        stream = self.model.stream(code)
-        partner = self.place.partners[stream.partner].name
-        if stream.kind == FREEZE:
-            return f"the council tax freeze grant to {partner}"
-        if stream.kind == SAVINGS:
-            return f"the cashable savings received by {partner}"
-        if stream.source == "council tax":
-            frozen = f", frozen at {self.money(stream.amounts[0])}," if self.model.scenario.freeze else ""
-            return f"council tax of {partner} ({code}){frozen}"
-        return f"stream {code} ({stream.source}) of {partner}"
-
-    def programme_name(self, code: str) -> str:
-        return f"{self.place.programmes[code].name} ({code})"
-
-    def outcome_name(self, code: str) -> str:
-        return f"{self.place.outcomes[code].name} ({code})"
-
-    def shortfall(self, code: str, t: int) -> float:
-        short = self.model.short.get((code, t))
-        return self.solution.value(short) if short is not None else 0.0
-
-    # -- what binds, and what a step of it is worth ------------------------------------
-
-    def subject(self, info: ConstraintInfo) -> str:
-        family, keys = info.family, info.keys
-        if family == families.STREAM_LIMIT:
-            return self.stream_name(keys["stream"])
-        if family == families.RING_FENCE:
-            return (
-                f"the ring-fence of {keys['stream']} to {', '.join(self.model.stream(keys['stream']).ring_fenced_to)}"
-            )
-        if family == families.PROGRAMME_MIN:
-            return f"the minimum of {self.programme_name(keys['programme'])}"
-        if family == families.PROGRAMME_MAX:
-            return f"the maximum of {self.programme_name(keys['programme'])}"
-        if family == families.POOL_MIN:
-            return f"the minimum pool share of {self.place.partners[keys['partner']].name}"
-        if family == families.POOL_MAX:
-            return f"the maximum pool share of {self.place.partners[keys['partner']].name}"
-        if family == families.EFFECT_CAPACITY:
-            return f"the effect of {self.programme_name(keys['programme'])} on {self.outcome_name(keys['outcome'])}"
-        return f"the target for {self.outcome_name(keys['outcome'])}"
-
-    def state(self, info: ConstraintInfo, when: str) -> str:
-        """What is true of the thing bound: 'X is fully used in every year'."""
-        family, keys = info.family, info.keys
-        if family == families.STREAM_LIMIT:
-            verb = "are" if self.model.stream(keys["stream"]).kind == SAVINGS else "is"
-            return f"{_capital(self.subject(info))} {verb} fully used {when}"
-        if family == families.RING_FENCE:
-            stream = self.model.stream(keys["stream"])
-            return f"The ring-fence keeps {self.stream_name(stream.code)} on {', '.join(stream.ring_fenced_to)} {when}"
-        if family == families.PROGRAMME_MIN:
-            return f"{self.programme_name(keys['programme'])} is held at its minimum of {self.money(info.rhs)} {when}"
-        if family == families.PROGRAMME_MAX:
-            return f"{self.programme_name(keys['programme'])} is at its maximum of {self.money(info.rhs)} {when}"
-        if family in (families.POOL_MIN, families.POOL_MAX):
-            partner = self.place.partners[keys["partner"]]
-            low = family == families.POOL_MIN
-            share = partner.pool_min if low else partner.pool_max
-            which = "only its minimum" if low else "its maximum"
-            return (
-                f"{partner.name} puts {which} share ({share:.0%} of its poolable funding) into pooled programmes {when}"
-            )
-        if family == families.EFFECT_CAPACITY:
-            return f"All of {self.programme_name(keys['programme'])}'s spend counts towards {self.outcome_name(keys['outcome'])} {when}"
-        return f"{self.outcome_name(keys['outcome'])} meets its target exactly {when}"
-
-    def step_phrase(self, info: ConstraintInfo, t: int | None = None) -> tuple[str, float]:
-        """('£1,000 more in 2013/14', sign) for the change quoted (no year when t is None);
-        the sign turns the shadow price (per unit of right-hand side) into the change the
-        phrase describes."""
-        suffix = f" in {self.year(t)}" if t else ""
-        family = info.family
-        if family == families.STREAM_LIMIT:
-            return f"{self.step} more{suffix}", 1.0
-        if family == families.RING_FENCE:
-            return f"releasing {self.step} of it{suffix}", 1.0
-        if family == families.PROGRAMME_MIN:
-            return f"a minimum {self.step} lower{suffix}", -1.0
-        if family == families.PROGRAMME_MAX:
-            return f"{self.step} more room{suffix}", 1.0
-        if family == families.POOL_MIN:
-            return f"a minimum {self.step} lower{suffix}", -1.0
-        if family == families.POOL_MAX:
-            return f"allowing {self.step} more into the pool{suffix}", 1.0
-        if family == families.EFFECT_CAPACITY:
-            return f"each {self.step} of it{suffix}", 1.0
-        return f"one more unit of target{suffix}", 1.0
-
-    def change(self, info: ConstraintInfo, price: float) -> float:
-        """The objective's change for the step quoted (money targets are per unit)."""
-        _, sign = self.step_phrase(info)
-        scale = 1.0 if info.family == families.TARGET else self.per
-        return sign * price * scale
-
-    # -- sentences ---------------------------------------------------------------------
-
-    def sentence(self, info: ConstraintInfo, price: float) -> str:
-        """One year of one constraint: 'X is fully used in 2013/14: £1,000 more in 2013/14 would buy £420 of outcome value.'"""
-        t = info.year
-        if info.family == families.TARGET:
-            missed = self._missed(info.keys["outcome"], [t])
-            if missed:
-                return missed
-        when = f"in {self.year(t)}"
-        phrase, _ = self.step_phrase(info)
-        return f"{self.state(info, when)}: {phrase} would {self.value(self.change(info, price))} (present value)."
-
-    def statement(self, items: list[Binding]) -> str:
-        """The constraint over all the years it binds, quoting its most valuable year."""
-        items = sorted(items, key=lambda item: item.info.year)
-        info = items[0].info
-        when = self.years([item.info.year for item in items])
-        if info.family == families.TARGET:
-            missed = self._missed(info.keys["outcome"], [item.info.year for item in items])
-            if missed:
-                return missed
-        best = max(items, key=lambda item: (abs(item.shadow_price), -item.info.year))
-        change = self.change(best.info, best.shadow_price)
-        if abs(change) < self.negligible:
-            return f"{self.state(info, when)}: a step of it would change nothing, because the next best use of the money is as good."
-        phrase, _ = self.step_phrase(best.info, best.info.year if len(items) > 1 else None)
-        return f"{self.state(info, when)}: {phrase} would {self.value(change)} (present value)."
-
-    def _missed(self, code: str, ts: list[int]) -> str:
-        """'X misses its target in 2012/13 and 2013/14, by up to 23.2: each unit short costs £44,523.'"""
-        short = [(t, self.shortfall(code, t)) for t in ts]
-        short = [(t, amount) for t, amount in short if amount > BINDING_TOLERANCE * max(1.0, amount)]
-        if not short:
-            return ""
-        outcome = self.place.outcomes[code]
-        worst = max(amount for _, amount in short)
-        return (
-            f"{self.outcome_name(code)} misses its target {self.years([t for t, _ in short])}, by up to "
-            f"{quantity(worst)}: each unit short costs the penalty of {money_pounds(outcome.penalty)} "
-            "(before discounting)."
-        )
 
 
 def statements(model: Model, solution: Solution, binding: list[Binding]) -> list[Statement]:
@@ -283,7 +93,7 @@ def statements(model: Model, solution: Solution, binding: list[Binding]) -> list
     words = Words(model, solution)
     groups: dict[tuple, Statement] = {}
     for item in binding:
-        if item.family == families.EFFECT_CAPACITY:
+        if not item.family.stated:
             continue
         # The cells too: a target set by year columns is a different cell each year.
         key = (item.family, tuple(item.info.keys.items()), item.info.cells)
@@ -310,10 +120,8 @@ def cell_notes(model: Model, solution: Solution, grouped: list[Statement]) -> di
         text = statement.sentence
         changes = [(item.info.year, words.change(item.info, item.shadow_price)) for item in statement.items]
         distinct = {words.value(change) for _, change in changes}  # as a reader would tell them apart
-        if len(changes) > 1 and len(distinct) > 1 and statement.family != families.TARGET:
-            label, _ = words.step_phrase(statement.items[0].info)
-            listed = "; ".join(f"{words.year(t)} {words.value(change)}" for t, change in sorted(changes))
-            text += f" By year, {label} would: {listed}."
+        if len(changes) > 1 and len(distinct) > 1 and statement.family is not TARGET:
+            text += words.by_year(statement.items[0].info, changes)
         for cell in statement.cells:
             notes[cell].append(text)
     return {cell: "\n".join(texts) for cell, texts in notes.items()}
@@ -351,9 +159,9 @@ def programme_positions(model: Model, solution: Solution, binding: list[Binding]
     limits: dict[tuple[str, int], Binding] = {}
     for item in binding:
         keys, t = item.info.keys, item.info.year
-        if item.family == families.EFFECT_CAPACITY:
+        if item.family is EFFECT_CAPACITY:
             capacity[(keys["programme"], t)] += item.shadow_price
-        elif item.family in (families.PROGRAMME_MIN, families.PROGRAMME_MAX):
+        elif item.family in (PROGRAMME_MIN, PROGRAMME_MAX):
             limits[(keys["programme"], t)] = item
     # Effect capacities with slack have zero shadow price: the sum over binding ones is the value.
     found = []
@@ -364,28 +172,11 @@ def programme_positions(model: Model, solution: Solution, binding: list[Binding]
             own = capacity[(programme.code, t)] * words.per
             limit = limits.get((programme.code, t))
             if limit is not None:
-                at_min = limit.family == families.PROGRAMME_MIN
+                at_min = limit.family is PROGRAMME_MIN
                 price = words.change(limit.info, limit.shadow_price)  # a step of the limit, as phrased
                 other = own + price if at_min else own - price
                 position = "at its minimum" if at_min else "at its maximum"
-                if at_min:
-                    why = (
-                        f"its last {words.step} would {words.value(own)}, while the same money elsewhere would "
-                        f"{words.value(other)}: the minimum costs {_plain_value(words, price)} per {words.step}"
-                        if abs(price) >= words.negligible
-                        else "the money would do no better elsewhere"
-                    )
-                else:
-                    why = (
-                        f"its next {words.step} would {words.value(own)}, against {_plain_value(words, other)} "
-                        f"for the money's best other use: more room would gain {_plain_value(words, price)} per {words.step}"
-                        if abs(price) >= words.negligible
-                        else "more room would gain nothing"
-                    )
-                sentence = (
-                    f"{words.programme_name(programme.code)} is {position} of {words.money(limit.info.rhs)} in "
-                    f"{words.year(t)}: {why} (present value)."
-                )
+                sentence = words.at_limit(programme.code, t, at_min, limit.info.rhs, own, other, price)
                 found.append(
                     ProgrammePosition(programme.code, t, position, spend, limit.info.rhs, own, other, sentence)
                 )
@@ -405,18 +196,6 @@ def programme_positions(model: Model, solution: Solution, binding: list[Binding]
                 # lowest when minimising spending.
                 best = min(routes) if words.least_cost else max(routes)
                 net = (best + first) * words.per
-                sentence = (
-                    f"{words.programme_name(programme.code)} gets nothing in {words.year(t)}: a first {words.step} "
-                    f"for it would {words.value(net) if abs(net) >= words.negligible else 'change nothing'} against where "
-                    "the money goes now (present value)."
-                )
+                sentence = words.unfunded(programme.code, t, net)
                 found.append(ProgrammePosition(programme.code, t, "not funded", 0.0, None, None, net, sentence))
     return found
-
-
-def _plain_value(words: Words, amount: float) -> str:
-    return money_short(abs(amount), words.place.units) if words.least_cost else money_pounds(abs(amount))
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]

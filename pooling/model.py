@@ -34,23 +34,23 @@ from dataclasses import dataclass, field
 
 import pulp
 
+from .families import (
+    EFFECT_CAPACITY,
+    POOL_MAX,
+    POOL_MIN,
+    PROGRAMME_MAX,
+    PROGRAMME_MIN,
+    RING_FENCE,
+    SPEND,
+    STREAM_LIMIT,
+    TARGET,
+    Family,
+)
 from .funding import SAVINGS, FundingStream, pool_base, resolve_funding
 from .place import Place
 from .scenario import Scenario
 
 LE, GE = pulp.LpConstraintLE, pulp.LpConstraintGE
-MONEY, OUTCOME_UNITS = "money", "outcome units"
-
-# Constraint families, as named in the registry and the Constraints sheet.
-STREAM_LIMIT = "stream limit"
-RING_FENCE = "ring-fence"
-PROGRAMME_MIN = "programme minimum"
-PROGRAMME_MAX = "programme maximum"
-POOL_MIN = "pool minimum share"
-POOL_MAX = "pool maximum share"
-EFFECT_CAPACITY = "effect capacity"
-TARGET = "target"
-SPEND = "spend"  # the definition of spend[p,t]: not a constraint of the contract
 
 
 @dataclass
@@ -58,14 +58,18 @@ class ConstraintInfo:
     """What one constraint is about, where it came from, and the constraint itself."""
 
     name: str
-    family: str
+    family: Family
     keys: dict[str, str]  # e.g. {"stream": "NCC-CT"} or {"partner": "NCC"}
     year: int  # t = 1..T
     cells: tuple[str, ...]  # input cells it comes from ("Funding!D7")
     sense: str  # "<=" or ">="
     rhs: float
-    unit: str  # MONEY (workbook unit) or OUTCOME_UNITS
     constraint: pulp.LpConstraint = field(repr=False)
+
+    @property
+    def unit(self) -> str:
+        """Of the right-hand side: ``families.MONEY`` (workbook unit) or ``OUTCOME_UNITS``."""
+        return self.family.unit
 
 
 @dataclass
@@ -146,18 +150,17 @@ class Model:
 
     def add(
         self,
-        family: str,
+        family: Family,
         keys: dict[str, str],
         t: int,
         terms: list[tuple[pulp.LpVariable, float]],
         sense: int,
         rhs: float,
         cells: tuple[str, ...],
-        unit: str = MONEY,
     ) -> ConstraintInfo:
-        """Register one constraint (terms must name each variable once)."""
+        """Register one constraint of ``family`` (terms must name each variable once)."""
         name = self.unique_name(
-            family.replace(" ", "_").replace("-", "_"), *keys.values(), self.place.year_labels[t - 1]
+            family.name.replace(" ", "_").replace("-", "_"), *keys.values(), self.place.year_labels[t - 1]
         )
         constraint = pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, name, rhs)
         self.problem.addConstraint(constraint)
@@ -170,7 +173,6 @@ class Model:
             tuple(c for c in cells if c),
             {LE: "<=", GE: ">="}.get(sense, "="),
             rhs,
-            unit,
             constraint,
         )
         self.registry[name] = info
@@ -440,9 +442,7 @@ def add_targets(model: Model) -> None:
                 short = model.variable("short", outcome.code, place.year_labels[t - 1])
                 model.short[(outcome.code, t)] = short
                 terms.append((short, 1.0))
-            model.add(
-                TARGET, {"outcome": outcome.code}, t, terms, GE, target, (outcome.target_cells[t - 1],), OUTCOME_UNITS
-            )
+            model.add(TARGET, {"outcome": outcome.code}, t, terms, GE, target, (outcome.target_cells[t - 1],))
 
 
 def set_objective(model: Model) -> None:

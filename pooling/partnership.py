@@ -47,6 +47,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import words
 from .diagnose import diagnose
 from .model import build
 from .place import Place
@@ -382,76 +383,6 @@ def analyse(
 # -- words, the workbook and the terminal ------------------------------------------------------
 
 
-def _money(analysis: Partnership, amount: float) -> str:
-    from .fmt import money_pounds, money_short
-
-    game = analysis.game
-    return money_short(amount, game.place.units) if game.least_cost else money_pounds(amount)
-
-
-def sentences(analysis: Partnership) -> list[str]:
-    """What a board can quote."""
-    from .fmt import money_short
-
-    game, place = analysis.game, analysis.game.place
-    names = {code: partner.name for code, partner in place.partners.items()}
-    found = []
-    if not game.whole:
-        listed = "; ".join(
-            f"{', '.join(sorted(v.members)) or 'all in silo'}: {v.status} ({v.reason})" for v in game.infeasible[:5]
-        )
-        found.append(
-            f"The game is not whole: {len(game.infeasible)} coalition(s) have no feasible plan, so no fair shares "
-            f"are given. {listed}"
-        )
-        return found
-    what = "spending saved" if game.least_cost else "outcome value"
-    dividend = game.dividend
-    found.append(
-        f"Pooling is worth {_money(analysis, dividend)} of {what} (present value) to {place.name}: "
-        f"{_money(analysis, game.values[game.everyone].value)} pooled against "
-        f"{_money(analysis, game.values[frozenset()].value)} with every partner in silo."
-    )
-    if game.shapley:
-        best = max(game.shapley, key=game.shapley.get)
-        share = game.shapley[best] / dividend if dividend else 0.0
-        how = (
-            "exactly, over every order of joining"
-            if game.exact
-            else f"from {game.samples:,} sampled orders (seed {game.seed})"
-        )
-        found.append(
-            f"{names[best]} makes the partnership work most: its fair share (Shapley value, {how}) is "
-            f"{_money(analysis, game.shapley[best])}, {share:.0%} of the dividend."
-        )
-        losses = {p: loss for p, loss in game.walk_away().items() if loss is not None}
-        if losses:
-            biggest = max(losses, key=losses.get)
-            found.append(
-                f"If {names[biggest]} walked away the place would lose {_money(analysis, losses[biggest])}, "
-                "the most of any partner."
-            )
-        violations = game.core_violations()
-        if violations:
-            members, worth, shares = violations[0]
-            found.append(
-                f"The fair shares are not in the core: {', '.join(names[m] for m in sorted(members))} could gain "
-                f"{_money(analysis, worth)} by pooling on their own, more than the {_money(analysis, shares)} "
-                f"their fair shares give them ({len(violations)} such coalition(s) in all)."
-            )
-        else:
-            found.append(
-                "No coalition would do better on its own than the fair shares give it: the shares are in the core."
-            )
-    if analysis.payments:
-        units = place.units
-        listed = "; ".join(
-            f"{names[p.payer]} pays {names[p.receiver]} {money_short(p.amount, units)}" for p in analysis.payments
-        )
-        found.append(f"Sharing the cashable savings in proportion to the fair shares: {listed} (present value).")
-    return found
-
-
 def partnership_workbook(analysis: Partnership) -> bytes:
     from . import fmt
     from .xlsx.book import BOLD, TITLE, Book
@@ -462,7 +393,7 @@ def partnership_workbook(analysis: Partnership) -> bytes:
     sheet = book.sheet("Partnership")
     row = 1
     sheet.put(row, 1, f"{place.name}: who gains from pooling", style=TITLE)
-    for sentence in sentences(analysis):
+    for sentence in words.partnership_sentences(analysis):
         row += 1
         sheet.paragraph(row, sentence, 9)
     row += 2

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pulp
 
-from . import __version__
+from . import __version__, words
 from .diagnose import Diagnosis, diagnose
 from .explain import (
     Binding,
@@ -26,12 +26,12 @@ from .explain import (
     programme_positions,
     statements,
 )
-from .fmt import money_pounds, money_short
 from .model import Model, build
 from .place import Place
+from .precision import optimum_difference
 from .report import Tables, build_tables
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
-from .solve import INFEASIBLE, OPTIMAL, Solution, optimum_difference, solve
+from .solve import INFEASIBLE, OPTIMAL, Solution, solve
 from .validate import load
 from .xlsx.container import Package
 
@@ -82,10 +82,7 @@ class Result:
         return sum(self.timings.values())
 
     def objective_words(self) -> str:
-        rate = f"{self.place.discount_rate:.1%}"
-        if self.scenario.objective == "outcomes":
-            return f"maximise outcome value less shortfall penalties, £, discounted at {rate} a year"
-        return f"minimise spending, {self.place.units}, discounted at {rate} a year"
+        return words.objective_words(self)
 
     def totals(self) -> dict[str, float]:
         """Money over all modelled years, in the workbook unit, and outcome value in £."""
@@ -134,26 +131,7 @@ class Result:
         )
 
     def dividend_sentence(self) -> str | None:
-        if self.counterpart is None or not self.optimal:
-            return None
-        other = "silo" if self.scenario.pooling == "pooled" else "pooled"
-        if not self.counterpart.optimal:
-            return f"The same scenario {'in silo' if other == 'silo' else 'pooled'} is {self.counterpart.status}."
-        value = self.dividend()
-        units = self.place.units
-        if not value:
-            return "Pooling makes no difference in this scenario: the silo plan is as good (the partnership dividend is nil)."
-        if self.scenario.objective == "outcomes":
-            silo = self.counterpart.objective if other == "silo" else self.objective
-            share = f" ({value / abs(silo):+.1%})" if silo else ""
-            return (
-                f"Pooling is worth {money_pounds(value)}{share} of outcome value (present value) against the same "
-                f"scenario in silo, which reaches {money_pounds(silo)}: the partnership dividend."
-            )
-        return (
-            f"Pooling saves {money_short(value, units)} of spending (present value) against meeting the same "
-            "targets in silo: the partnership dividend."
-        )
+        return words.dividend_sentence(self)
 
     def missed_targets(self) -> list[tuple[str, str, float]]:
         if self.tables is None:
@@ -163,53 +141,7 @@ class Result:
         return [(row.Outcome, row.Year, float(row.Shortfall)) for row in missed.itertuples()]
 
     def headline(self) -> list[str]:
-        years = self.place.year_labels
-        span = f"{years[0]} to {years[-1]}"
-        if not self.optimal:
-            sentences = [
-                f"The scenario is {self.status}: the solver ({self.solution.solver_version}) reports "
-                f"'{self.solution.message}'. No allocation is shown."
-            ]
-            if self.diagnosis is not None and self.diagnosis.relaxations:
-                sentences.append(
-                    "The smallest relaxation that would make it feasible (see the Diagnosis sheet): "
-                    + " ".join(self.diagnosis.lines())
-                )
-            return sentences
-        totals = self.totals()
-        units = self.place.units
-        sentences = []
-        if self.scenario.objective == "outcomes":
-            sentences.append(
-                f"{self.place.name}, {self.scenario.name}: over {span} the partners spend "
-                f"{money_short(totals['spent'], units)}"
-                + (
-                    f", of which {money_short(totals['pooled'], units)} goes to pooled programmes,"
-                    if self.scenario.pooling == "pooled"
-                    else " in silo,"
-                )
-                + f" buying outcomes worth {money_pounds(totals['outcome value'])} "
-                f"({money_pounds(self.objective)} net of shortfall penalties, present value)."
-            )
-        else:
-            sentences.append(
-                f"{self.place.name}, {self.scenario.name}: meeting every target over {span} costs "
-                f"{money_short(totals['spent'], units)} ({money_short(self.objective, units)} present value), leaving "
-                f"{money_short(totals['unspent'], units)} of the {money_short(totals['available'], units)} available unspent."
-            )
-        dividend = self.dividend_sentence()
-        if dividend:
-            sentences.append(dividend)
-        missed = self.missed_targets()
-        targets = sum(1 for outcome in self.place.outcomes.values() for target in outcome.targets if target is not None)
-        if targets:
-            if missed:
-                sentences.append(
-                    f"{targets - len(missed)} of {targets} yearly targets are met; {len(missed)} are missed (see Outcomes achieved)."
-                )
-            else:
-                sentences.append(f"All {targets} yearly targets are met.")
-        return sentences
+        return words.headline(self)
 
     def summary_rows(self) -> list[tuple[str, object]]:
         """The Summary sheet's Setting | Value block."""
@@ -299,7 +231,7 @@ class Result:
             ],
             "binding_constraints": [
                 {
-                    "family": statement.family,
+                    "family": statement.family.name,
                     "binds": statement.subject,
                     "cells": list(statement.cells),
                     "meaning": statement.sentence,
@@ -315,7 +247,7 @@ class Result:
             else [
                 {
                     "cell": relaxation.cell,
-                    "family": relaxation.info.family,
+                    "family": relaxation.info.family.name,
                     "year": self.place.year_labels[relaxation.info.year - 1],
                     "relaxation": relaxation.amount,
                     "meaning": relaxation.sentence,

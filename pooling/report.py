@@ -15,9 +15,8 @@ import pandas as pd
 from .explain import Binding, ProgrammePosition
 from .funding import SAVINGS
 from .model import Model, pooling_partners
+from .precision import NONZERO
 from .solve import Solution
-
-NONZERO = 1e-9  # smaller flows are solver noise, not money
 
 
 @dataclass
@@ -180,7 +179,7 @@ def build_tables(
     price_unit = {"money": place.units, "outcome units": "unit"}
     constraints = [
         {
-            "Family": item.family,
+            "Family": item.family.name,
             "Binds": item.subject,
             "Year": years[item.info.year - 1],
             "Shadow price": item.shadow_price,

@@ -32,26 +32,10 @@ import numpy as np
 import pulp
 
 from .model import Model
+from .precision import DUAL_TOLERANCE, PRIMAL_TOLERANCE
 
 OPTIMAL, INFEASIBLE, UNBOUNDED, NOT_SOLVED = "optimal", "infeasible", "unbounded", "not solved"
 SOLVERS = ("cbc", "highs")
-
-# Solver tolerances, set alike for both so their answers can be compared.
-PRIMAL_TOLERANCE = 1e-7
-DUAL_TOLERANCE = 1e-7
-# CBC reports values to 8 significant digits, objectives are summed from those values,
-# and both solvers stop within the tolerances above: two optima that differ by less than
-# this share of their size are the same optimum.
-OBJECTIVE_PRECISION = 1e-7
-
-
-def optimum_difference(first: float, second: float) -> float:
-    """``first − second`` for two optimal objectives, or 0.0 when they are the same
-    optimum to the solvers' precision (never a price of a few pounds made of rounding)."""
-    difference = first - second
-    if abs(difference) <= OBJECTIVE_PRECISION * max(abs(first), abs(second), 1.0):
-        return 0.0
-    return difference
 
 
 class SolverError(Exception):

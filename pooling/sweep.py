@@ -31,11 +31,10 @@ import numpy as np
 
 from .model import build
 from .place import Place, Saving, Segment
+from .precision import BINDING_TOLERANCE
 from .report import outcome_level
 from .scenario import ScenarioError, parse_value, read_scenario, scenario_from_dict
 from .solve import OPTIMAL, solve
-
-TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -163,7 +162,7 @@ def run_one(place: Place, scenario_data: dict, base: str, seed: int, solver: str
         result.outcomes[outcome.code] = sum(levels)
         for t, (level, target) in enumerate(zip(levels, outcome.targets), start=1):
             if target is not None:
-                result.targets[(outcome.code, labels[t - 1])] = level >= target - TOLERANCE * max(1.0, target)
+                result.targets[(outcome.code, labels[t - 1])] = level >= target - BINDING_TOLERANCE * max(1.0, target)
     for programme in place.programmes:
         result.allocation[programme] = sum(model.spent(solution, programme, t) for t in model.years)
     return result

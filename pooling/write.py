@@ -80,7 +80,7 @@ def results_workbook(result) -> bytes:
         if result.diagnosis is not None:
             sheet = book.sheet("Diagnosis")
             rows = [
-                (r.cell, r.info.family, result.place.year_labels[r.info.year - 1], r.amount, r.sentence)
+                (r.cell, r.info.family.name, result.place.year_labels[r.info.year - 1], r.amount, r.sentence)
                 for r in result.diagnosis.relaxations
             ]
             columns = ["Input cell", "Constraint", "Year", "Relaxation needed", "What has to give"]

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 import pooling
 from pooling.cli import main
 from pooling.comparison import compare
-from pooling.solve import OBJECTIVE_PRECISION
+from pooling.precision import OBJECTIVE_PRECISION
 
 from .helpers import printed_text
 
@@ -113,7 +113,7 @@ def test_the_comparison_opens_and_prints_with_its_charts_in_libreoffice(comparis
 
 
 def test_optima_closer_than_the_solvers_precision_are_the_same():
-    from pooling.solve import optimum_difference
+    from pooling.precision import optimum_difference
 
     # One part in 10^7 of £1bn is £100: £50 apart is the same optimum, £200 is a price.
     assert optimum_difference(1_000_000_000.0, 999_999_950.0) == pytest.approx(0.0, abs=1e-12)

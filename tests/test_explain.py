@@ -112,7 +112,9 @@ def test_statements_group_the_years(tmp_path):
         years=2,
     )
     result = solve(tmp_path, sheets)
-    found = [s for s in statements(result.model, result.solution, result.binding) if s.family == "programme maximum"]
+    found = [
+        s for s in statements(result.model, result.solution, result.binding) if s.family.name == "programme maximum"
+    ]
     assert [s.sentence for s in found] == [
         "Programme P1 (P1) is at its maximum of £60k in every year: "
         "£1,000 more room in 2011/12 would buy £15 of outcome value (present value)."
@@ -150,7 +152,7 @@ def test_least_cost_prices_below_a_workbook_unit_are_still_quoted(tmp_path):
     )
     result = solve(tmp_path, sheets, objective="least-cost")
     assert result.objective == pytest.approx(0.05)
-    (target,) = [s for s in result.statements if s.family == "target"]
+    (target,) = [s for s in result.statements if s.family.name == "target"]
     assert target.sentence.endswith("would add £1,000 of spending (present value).")
     assert target.worth == pytest.approx(0.001)
 

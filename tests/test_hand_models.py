@@ -7,7 +7,7 @@ with both CBC and HiGHS.
 
 import pytest
 
-from pooling import model as families
+from pooling import families
 
 from .helpers import has_constraint, place_sheets, shadow, solve
 

@@ -14,7 +14,6 @@ from .refs import parse_ref
 AUTHOR = "pooling"
 
 
-
 def _sorted(cells: dict[str, str]) -> list[tuple[str, str]]:
     return sorted(cells.items(), key=lambda item: parse_ref(item[0]))
 

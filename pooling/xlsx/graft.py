@@ -621,5 +621,3 @@ def graft(original: Package, results: bytes, notes: dict[str, str]) -> tuple[byt
     grafter.annotate(notes)
     grafter.finish_content_types()
     return grafter.to_bytes(), grafter.report
-
-
