@@ -47,7 +47,6 @@ SCENARIO = {
 
 def child(workbook: Path, scenario_path: Path, output: Path) -> dict:
     """One run of the pipeline, phase by phase, and the floor (in this process)."""
-    from pooling import schema
     from pooling.diagnose import diagnose
     from pooling.explain import binding_constraints, cell_notes, programme_positions, statements
     from pooling.model import build
@@ -55,12 +54,12 @@ def child(workbook: Path, scenario_path: Path, output: Path) -> dict:
     from pooling.report import build_tables
     from pooling.scenario import read_scenario
     from pooling.solve import configured_highs, highs_lp, solve
+    from pooling.tables import read_place
     from pooling.validate import validate
-    from pooling.xlsx.read import read_workbook
 
     times = {}
     clock = time.perf_counter()
-    raw = read_workbook(workbook, {sheet.key for sheet in schema.SHEETS}, schema.normalise)
+    raw = read_place(workbook)
     times["load"] = time.perf_counter() - clock
     clock = time.perf_counter()
     place = validate(raw)

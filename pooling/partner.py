@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import fmt, schema
+from . import fmt
 from .report import savings_by_outcome
 from .returns import partner_files, partner_return, place_tables
+from .tables import read_place_package
 from .xlsx.book import BOLD, TITLE, Book
 from .xlsx.container import Package
 from .xlsx.graft import graft
-from .xlsx.read import read_package
 from .xlsx.refs import cell_ref
 
 
@@ -209,7 +209,7 @@ def write_per_partner(result, folder: Path) -> list[Path]:
     for target in targets.values():  # all checked before any is written
         check_output(target, ours, "pooling run --per-partner")
     folder.mkdir(parents=True, exist_ok=True)
-    tables = place_tables(read_package(result.package, {spec.key for spec in schema.SHEETS}, schema.normalise))
+    tables = place_tables(read_place_package(result.package))
     written = []
     for partner, target in targets.items():
         make = lambda partner=partner: partner_results(result, partner, tables, result.package.sha256)

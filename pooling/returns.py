@@ -36,9 +36,10 @@ from . import __version__, schema
 from .errors import InputError
 from .layout import HEADER_FILL, HEADER_FONT, TITLE_FONT, put
 from .schema import normalise
-from .validate import ValidationError, _code, find_header_row, validate
+from .tables import code_text, find_header_row, locate, read_place
+from .validate import ValidationError, validate
 from .xlsx.container import Package
-from .xlsx.read import RawSheet, RawWorkbook, read_workbook
+from .xlsx.read import RawSheet, RawWorkbook
 from .xlsx.refs import cell_ref
 
 OWNED = ("Partners", "Funding", "Programmes", "Effects", "Savings")
@@ -60,7 +61,7 @@ class MergeError(InputError):
 class PlaceTable:
     """A contract sheet of the place workbook as it stands: raw cell values by row."""
 
-    spec: schema.Sheet
+    spec: schema.SheetSpec
     title: str
     header_row: int
     headers: list[str | None]  # by column (index 0 is column A)
@@ -83,7 +84,7 @@ class PlaceTable:
         if value is None or str(value).strip() == "":
             return None
         try:
-            return _code(value, self.spec.column(name))
+            return code_text(value, name)
         except ValueError:
             return str(value)
 
@@ -97,20 +98,14 @@ def place_tables(raw: RawWorkbook) -> dict[str, PlaceTable]:
     tables = {}
     for spec in schema.SHEETS:
         raw_sheet = raw.sheets.get(spec.key)
-        if raw_sheet is None:
+        located = locate(raw_sheet, spec) if raw_sheet is not None else None
+        if located is None:
             continue
-        found = find_header_row(raw_sheet, spec)
-        if found is None:
-            continue
-        header_row, header_values = found
-        headers = [None if v is None or str(v).strip() == "" else str(v).strip() for v in header_values]
-        while headers and headers[-1] is None:
-            headers.pop()
-        table = PlaceTable(spec, raw_sheet.title, header_row, headers, uncalculated=dict(raw_sheet.uncalculated))
-        for number, values in raw_sheet.rows:
-            if number > header_row:
-                table.rows[number] = _pad(list(values), len(headers))
-        tables[spec.name] = table
+        width = len(located.headers)
+        rows = {number: _pad(list(values), width) for number, values in located.rows}
+        tables[spec.name] = PlaceTable(
+            spec, located.title, located.header_row, located.headers, rows, dict(located.uncalculated)
+        )
     return tables
 
 
@@ -238,7 +233,7 @@ def partner_return(
     return PartnerReturn(partner, book, mapping)
 
 
-def _spec_column(spec: schema.Sheet, header) -> schema.Column | None:
+def _spec_column(spec: schema.SheetSpec, header) -> schema.Column | None:
     if header is None:
         return None
     try:
@@ -321,7 +316,7 @@ def split(place_path: Path, folder: Path) -> list[Path]:
     from .template import workbook_bytes
 
     place_path = Path(place_path)
-    raw = read_workbook(place_path, {spec.key for spec in schema.SHEETS}, schema.normalise)
+    raw = read_place(place_path)
     place = validate(raw)  # a return is only made from a valid place
     folder = Path(folder)
     targets = partner_files(folder, place_path, place.partners, "return")
@@ -391,8 +386,7 @@ class MergePlan:
 
 def read_return(path: Path) -> tuple[str, RawWorkbook]:
     """The partner code a return is for, and its raw sheets."""
-    wanted = {spec.key for spec in schema.SHEETS} | {normalise(COVER), normalise(BASE)}
-    raw = read_workbook(Path(path), wanted, schema.normalise)
+    raw = read_place(Path(path), {normalise(COVER), normalise(BASE)})
     cover = raw.sheets.get(normalise(COVER))
     partner = None
     if cover is not None:
@@ -651,7 +645,7 @@ def _check_merged(place_raw: RawWorkbook, merged: dict[str, PlaceTable], edits: 
 def merge(place_path: Path, returns: list[Path]) -> tuple[MergePlan, Package]:
     """Read the place workbook and the returns; every edit, checked and validated."""
     place_path = Path(place_path)
-    raw = read_workbook(place_path, {spec.key for spec in schema.SHEETS}, schema.normalise)
+    raw = read_place(place_path)
     return plan_merge(raw, list(returns)), raw.package
 
 

@@ -51,7 +51,7 @@ class Column:
 
 
 @dataclass(frozen=True)
-class Sheet:
+class SheetSpec:
     name: str
     help: str
     columns: tuple[Column, ...]
@@ -103,7 +103,7 @@ PLACE_SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
-PLACE = Sheet(
+PLACE = SheetSpec(
     "Place",
     "Two columns, Setting | Value: the place's name, base year, years modelled, money unit and discount rate.",
     (
@@ -112,7 +112,7 @@ PLACE = Sheet(
     ),
 )
 
-PARTNERS = Sheet(
+PARTNERS = SheetSpec(
     "Partners",
     "One row per partner body in the place.",
     (
@@ -134,7 +134,7 @@ PARTNERS = Sheet(
     ),
 )
 
-FUNDING = Sheet(
+FUNDING = SheetSpec(
     "Funding",
     "One row per funding stream.",
     (
@@ -164,7 +164,7 @@ FUNDING = Sheet(
     ),
 )
 
-PROGRAMMES = Sheet(
+PROGRAMMES = SheetSpec(
     "Programmes",
     "One row per programme (service) money can be spent on.",
     (
@@ -183,7 +183,7 @@ PROGRAMMES = Sheet(
     ),
 )
 
-OUTCOMES = Sheet(
+OUTCOMES = SheetSpec(
     "Outcomes",
     "One row per outcome. Optional extra columns headed by a year label (e.g. 2012/13) "
     "override Target for that year; a blank cell there keeps Target.",
@@ -209,7 +209,7 @@ OUTCOMES = Sheet(
     ),
 )
 
-EFFECTS = Sheet(
+EFFECTS = SheetSpec(
     "Effects",
     "What programmes achieve: outcome units per £1m spent in a year. Several rows for one "
     "programme and outcome are segments taken in order of Up to, with rates that do not "
@@ -245,7 +245,7 @@ EFFECTS = Sheet(
     ),
 )
 
-SAVINGS = Sheet(
+SAVINGS = SheetSpec(
     "Savings",
     "Cashable savings that outcomes return to a partner, often not the one who paid (the 'wrong pocket').",
     (
@@ -286,7 +286,7 @@ SAVINGS = Sheet(
 )
 
 #: The contract's sheets, in the order the template writes them.
-SHEETS: tuple[Sheet, ...] = (PLACE, PARTNERS, FUNDING, PROGRAMMES, OUTCOMES, EFFECTS, SAVINGS)
+SHEETS: tuple[SheetSpec, ...] = (PLACE, PARTNERS, FUNDING, PROGRAMMES, OUTCOMES, EFFECTS, SAVINGS)
 
 #: Sheets the output workbook adds, beside the input sheets. The contract's results
 #: sheet "Outcomes" would clash with the input sheet of that name (Excel sheet names

@@ -115,7 +115,7 @@ def header_comment(text: str) -> Comment:
     return comment
 
 
-def _column(spec: schema.Sheet, header: str):
+def _column(spec: schema.SheetSpec, header: str):
     try:
         return spec.column(header)
     except KeyError:

@@ -19,12 +19,12 @@ from pathlib import Path
 from . import schema
 from .errors import InputError
 from .place import Outcome, Partner, Place, Programme, Saving, Segment, Stream, year_label
-from .schema import REQUIRED, Column, Sheet, normalise
+from .schema import REQUIRED, Column, SheetSpec, normalise
+from .tables import HEADER_SEARCH_ROWS, SheetTable, code_text, describe, locate, read_place
 from .xlsx.container import Package
-from .xlsx.read import RawSheet, RawWorkbook, read_workbook
+from .xlsx.read import RawSheet, RawWorkbook
 from .xlsx.refs import cell_ref, column_letter
 
-HEADER_SEARCH_ROWS = 20
 _YEAR_LABEL = re.compile(r"^\s*(\d{4})\s*[/-]\s*(\d{2})\s*$")
 _YES = {"yes", "y", "true"}
 _NO = {"no", "n", "false"}
@@ -68,7 +68,9 @@ class Row:
 
 @dataclass
 class Table:
-    sheet: Sheet
+    """A contract sheet read and parsed: every row's values by column kind."""
+
+    sheet: SheetSpec
     title: str
     rows: list[Row]
     extra_headers: dict[str, int]  # header as written -> column index, for non-contract columns
@@ -134,44 +136,20 @@ def _near_miss(column: Column, headers: dict[str, int]) -> str | None:
     return squashed[close[0]] if close else None
 
 
-def find_header_row(raw: RawSheet, sheet: Sheet) -> tuple[int, tuple] | None:
-    """The first row (of the top 20) that holds the sheet's first column header."""
-    wanted = sheet.code_column.key
-    for number, values in raw.rows:
-        if number > HEADER_SEARCH_ROWS:
-            break
-        if any(value is not None and normalise(value) == wanted for value in values):
-            return number, values
-    return None
-
-
-def read_table(raw: RawSheet, sheet: Sheet, problems: Problems) -> Table | None:
+def read_table(raw: RawSheet, sheet: SheetSpec, problems: Problems) -> Table | None:
     """Parse a contract sheet: locate the header, map columns, parse every cell by kind."""
     title = raw.title
-    found = find_header_row(raw, sheet)
-    if found is None:
+    located: SheetTable | None = locate(raw, sheet)
+    if located is None:
         problems.add(
             title,
             f"no header row with a '{sheet.code_column.name}' column in the first {HEADER_SEARCH_ROWS} rows",
         )
         return None
-    header_number, header_values = found
-    positions: dict[str, int] = {}
-    extra_headers: dict[str, int] = {}
-    extra_header_values: dict[str, object] = {}
-    known = {column.key: column for column in sheet.columns}
-    for index, value in enumerate(header_values, start=1):
-        if value is None or str(value).strip() == "":
-            continue
-        key = normalise(value)
-        if key in positions or key in {normalise(h) for h in extra_headers}:
-            problems.add(f"{title}!{cell_ref(header_number, index)}", f"column '{value}' appears twice")
-            continue
-        if key in known:
-            positions[key] = index
-        else:
-            extra_headers[str(value).strip()] = index
-            extra_header_values[str(value).strip()] = value
+    header_number = located.header_row
+    for index, value in located.duplicates:
+        problems.add(f"{title}!{cell_ref(header_number, index)}", f"column '{value}' appears twice")
+    positions, extra_headers = located.columns, located.extra
     missing = [column for column in sheet.columns if column.required and column.key not in positions]
     for column in missing:
         where, hint = f"{title}!{header_number}:{header_number}", ""
@@ -198,9 +176,7 @@ def read_table(raw: RawSheet, sheet: Sheet, problems: Problems) -> Table | None:
     places.update({header: f"{title}!{column_letter(index)}" for header, index in extra_headers.items()})
     flagged = {**raw.uncalculated, **raw.errors}
     rows = []
-    for number, values in raw.rows:
-        if number <= header_number:
-            continue
+    for number, values in located.rows:
         width = len(values)
         cells = [values[index] if index < width else None for _, index, _, _ in plan]
         if all(value is None or value == "" or _blank(value) for value in cells) and not (
@@ -240,7 +216,7 @@ def read_table(raw: RawSheet, sheet: Sheet, problems: Problems) -> Table | None:
             if (number, index) in raw.uncalculated:
                 row.extra[header] = _Uncalculated(raw.uncalculated[(number, index)])
         rows.append(row)
-    return Table(sheet, title, rows, extra_headers, extra_header_values)
+    return Table(sheet, title, rows, extra_headers, located.extra_values)
 
 
 @dataclass(frozen=True)
@@ -253,13 +229,7 @@ def _blank(value: object) -> bool:
 
 
 def _code(value: object, column: Column) -> str:
-    if value.__class__ is str:  # the common case, first
-        return value.strip()
-    if isinstance(value, bool) or isinstance(value, (dt.datetime, dt.date, dt.time)):
-        raise ValueError(f"{column.name} must be a code, not {_describe(value)}")
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value).strip()
+    return code_text(value, column.name)
 
 
 def _text(value: object, column: Column) -> str:
@@ -293,7 +263,7 @@ def _codes(value: object, column: Column) -> tuple[str, ...]:
 def number(value: object, name: str) -> float:
     """A finite number from a cell (numbers typed as text are accepted)."""
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be a number, not {_describe(value)}")
+        raise ValueError(f"{name} must be a number, not {describe(value)}")
     if isinstance(value, (int, float)):
         result = float(value)
     elif isinstance(value, str):
@@ -303,7 +273,7 @@ def number(value: object, name: str) -> float:
         except ValueError:
             raise ValueError(f"{name} must be a number, not '{value}'") from None
     else:
-        raise ValueError(f"{name} must be a number, not {_describe(value)}")
+        raise ValueError(f"{name} must be a number, not {describe(value)}")
     if not math.isfinite(result):
         raise ValueError(f"{name} must be a finite number, not {value}")
     return result
@@ -353,16 +323,6 @@ _PARSERS = {
     "whole": _whole,
     "any": lambda value, column: value,
 }
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return "TRUE/FALSE"
-    if isinstance(value, (dt.datetime, dt.date)):
-        return f"a date ({value:%d/%m/%Y})"
-    if isinstance(value, dt.time):
-        return "a time"
-    return f"'{value}'"
 
 
 def _plain(value: float) -> str:
@@ -435,7 +395,7 @@ def _parse_setting(setting: schema.Setting, value: object):
     if setting.kind == "yearlabel":
         label = parse_year_label(value)
         if label is None:
-            raise ValueError(f"Base year must be a financial year written like 2010/11, not {_describe(value)}")
+            raise ValueError(f"Base year must be a financial year written like 2010/11, not {describe(value)}")
         return label
     if setting.kind == "years":
         years = number(value, "Years")
@@ -739,5 +699,5 @@ def load(workbook: Path) -> tuple[Place, Package]:
     or :class:`~pooling.validate.ValidationError` (every breach of the contract).
     Needs neither the solver nor pandas, so ``pooling validate`` starts quickly.
     """
-    raw = read_workbook(Path(workbook), {sheet.key for sheet in schema.SHEETS}, schema.normalise)
+    raw = read_place(Path(workbook))
     return validate(raw), raw.package
