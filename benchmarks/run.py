@@ -179,7 +179,7 @@ def main() -> None:
             print(json.dumps(child(*map(Path, paths))))
         elif kind == "partners":
             import pooling.pipeline
-            from pooling.partnership import analyse
+            from pooling.analyses.partnership import analyse
             from pooling.scenario import read_scenario
 
             scenario = read_scenario(ROOT / "scenarios" / "sr2010-pooled.toml", {"solver": paths[0]})
@@ -196,7 +196,7 @@ def main() -> None:
                 )
             )
         elif kind == "sweep":
-            from pooling.sweep import sweep
+            from pooling.analyses.sweep import sweep
 
             clock = time.perf_counter()
             result = sweep(

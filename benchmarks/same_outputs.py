@@ -103,7 +103,9 @@ def main() -> int:
             diffs = [key for key in keys if not same(a.get(key), b.get(key))]
             print(f"{name:40} {len(a):7,} cells  {'same' if not diffs else f'{len(diffs):,} differ'}")
             for sheet, row, column in diffs[:5]:
-                print(f"    {sheet}!R{row}C{column}: {a.get((sheet, row, column))!r} vs {b.get((sheet, row, column))!r}")
+                print(
+                    f"    {sheet}!R{row}C{column}: {a.get((sheet, row, column))!r} vs {b.get((sheet, row, column))!r}"
+                )
             differing += bool(diffs)
     return 1 if differing else 0
 

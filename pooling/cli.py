@@ -1,11 +1,16 @@
 """The ``pooling`` command: a thin shell over the library.
 
-Each command parses its arguments, calls the library, prints, and sets the exit
-status: 0 solved to optimality, 1 bad input, 2 bad usage, 3 infeasible or unbounded.
+Each command parses its arguments, calls the public API (``pooling.*``: the library a
+script would call), prints what ``words.py`` says of the result, and exits with the
+status of what happened: 0 solved to optimality, 1 bad input, 2 bad usage, 3 infeasible
+or unbounded, 4 the solver could not run. Options shared by several commands are
+declared once (``solver_option``, ``json_option``, ...), and library errors become exit
+statuses in one place (:func:`reported`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -13,22 +18,67 @@ from pathlib import Path
 
 import click
 
+import pooling
+
 from . import __version__, words
-from .errors import InputError
+from .errors import EXIT_NOT_OPTIMAL, InputError, SolverError, WriteError
+from .scenario import SOLVERS, parse_value
 
-EXIT_INPUT, EXIT_USAGE, EXIT_NOT_OPTIMAL = 1, 2, 3
+# -- shared options and error handling ---------------------------------------------------------
 
 
-def _fail(error: InputError, as_json: bool = False) -> None:
-    """Print every problem of a bad input and exit 1, with no traceback."""
-    lines = error.lines()
-    if as_json:
-        click.echo(json.dumps({"status": "bad input", "problems": lines}, indent=2))
-    else:
-        click.echo(f"Bad input ({len(lines)} problem{'s' if len(lines) != 1 else ''}):", err=True)
-        for line in lines:
-            click.echo(f"  {line}", err=True)
-    sys.exit(EXIT_INPUT)
+def solver_option(function):
+    return click.option("--solver", type=click.Choice(SOLVERS), help="Override the solver of every scenario given.")(
+        function
+    )
+
+
+def json_option(function):
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print the result as JSON (full precision) instead of text."
+    )(function)
+
+
+def output_option(what: str, required: bool = False):
+    return click.option("-o", "--output", required=required, type=click.Path(dir_okay=False, path_type=Path), help=what)
+
+
+def workers_option(function):
+    return click.option("--workers", type=int, help="Local processes solving in parallel (default: all cores).")(
+        function
+    )
+
+
+def seed_option(what: str):
+    return click.option("--seed", type=int, default=1, show_default=True, help=f"Seed of the {what}.")
+
+
+@contextlib.contextmanager
+def reported(as_json: bool = False, writing: str = "the output", while_writing: bool = False):
+    """Turn library errors into one-line messages and exit statuses: bad input (every
+    problem listed) 1; an output that cannot be written 2; a solver that cannot run 4.
+    ``while_writing``: the inputs were read already, so an input error met now is a
+    failure to write ``writing`` (still exit 1)."""
+    try:
+        yield
+    except InputError as error:
+        if while_writing:
+            click.echo(f"Could not write {writing}: {error}", err=True)
+            sys.exit(error.exit_status)
+        lines = error.lines()
+        if as_json:
+            click.echo(json.dumps({"status": "bad input", "problems": lines}, indent=2))
+        else:
+            click.echo(f"Bad input ({len(lines)} problem{'s' if len(lines) != 1 else ''}):", err=True)
+            for line in lines:
+                click.echo(f"  {line}", err=True)
+        sys.exit(error.exit_status)
+    except WriteError as error:
+        click.echo(f"Could not write {writing}: {error}", err=True)
+        sys.exit(error.exit_status)
+    except SolverError as error:
+        click.echo(f"The solver failed: {error}", err=True)
+        sys.exit(error.exit_status)
 
 
 def _echo(lines: list[str]) -> None:
@@ -39,6 +89,10 @@ def _echo(lines: list[str]) -> None:
 def _progress(message: str) -> None:
     if sys.stderr.isatty():
         click.echo(message, err=True)
+
+
+def _exit(optimal: bool) -> None:
+    sys.exit(0 if optimal else EXIT_NOT_OPTIMAL)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,17 +114,15 @@ def main() -> None:
     """
 
 
-def _overrides(pooling, ring_fencing, freeze, solver, objective, settings) -> dict[str, object]:
-    from .scenario import parse_value
-
+def _overrides(pooling_mode, ring_fencing, freeze, solver, objective, settings) -> dict[str, object]:
     overrides: dict[str, object] = {}
     for item in settings:
         key, separator, value = item.partition("=")
         if not separator or not key.strip():
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
         overrides[key.strip()] = parse_value(value.strip())
-    if pooling:
-        overrides["pooling"] = pooling
+    if pooling_mode:
+        overrides["pooling"] = pooling_mode
     if ring_fencing:
         overrides["ring_fencing"] = (
             ring_fencing
@@ -86,22 +138,22 @@ def _overrides(pooling, ring_fencing, freeze, solver, objective, settings) -> di
     return overrides
 
 
+# -- pooling run -------------------------------------------------------------------------------
+
+
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@output_option("Annotated workbook to write. Default: SCENARIO-results.xlsx in the current folder.")
 @click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Annotated workbook to write. Default: SCENARIO-results.xlsx in the current folder.",
+    "--pooling", "pooling_mode", type=click.Choice(["pooled", "silo"]), help="Override the scenario's pooling."
 )
-@click.option("--pooling", type=click.Choice(["pooled", "silo"]), help="Override the scenario's pooling.")
 @click.option(
     "--ring-fencing",
     metavar="kept|removed|CODES",
     help="Override ring-fencing: kept, removed, or comma-separated streams that stay ring-fenced.",
 )
 @click.option("--freeze/--no-freeze", default=None, help="Override the council tax freeze.")
-@click.option("--solver", type=click.Choice(["cbc", "highs"]), help="Override the solver.")
+@solver_option
 @click.option("--objective", type=click.Choice(["outcomes", "least-cost"]), help="Override the objective.")
 @click.option(
     "--set",
@@ -126,11 +178,11 @@ def _overrides(pooling, ring_fencing, freeze, solver, objective, settings) -> di
     default=True,
     help="Also solve with pooling switched (pooled/silo) to state the partnership dividend (default: on).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (full precision) instead of text.")
+@json_option
 def run(
     scenario,
     output,
-    pooling,
+    pooling_mode,
     ring_fencing,
     freeze,
     solver,
@@ -159,47 +211,39 @@ def run(
       pooling run my-scenario.toml --in-place
       pooling run scenarios/sr2010-pooled.toml -o results.xlsx --per-partner partners/
     """
-    from .errors import WriteError
-    from .pipeline import load, solve_scenario
-    from .scenario import read_scenario
-
     if in_place and output is not None:
         raise click.UsageError("give either -o/--output or --in-place, not both")
-    overrides = _overrides(pooling, ring_fencing, freeze, solver, objective, settings)
-    try:
-        resolved = read_scenario(scenario, overrides)
+    overrides = _overrides(pooling_mode, ring_fencing, freeze, solver, objective, settings)
+    with reported(as_json):
+        resolved = pooling.read_scenario(scenario, overrides)
         _progress(f"Reading {resolved.workbook} ...")
-        place, package = load(resolved.workbook)
+        place, package = pooling.load(resolved.workbook)
         if output is None and not in_place:
             output = Path.cwd() / f"{scenario.stem}-results{package.kind}"
         _progress(f"Solving with {resolved.solver.upper()} ...")
-        result = solve_scenario(resolved, place, package, counterpart=dividend)
-    except InputError as error:
-        _fail(error, as_json)
-    try:
+        result = pooling.solve_scenario(resolved, place, package, counterpart=dividend)
+    with reported(writing="the results", while_writing=True):
         _progress(f"Writing {output or package.path} ...")
         result.write(output, in_place=in_place)
         if per_partner is not None and result.optimal:
-            from .partner import write_per_partner
-
             _progress(f"Writing one workbook per partner into {per_partner} ...")
-            for path in write_per_partner(result, per_partner):
+            for path in pooling.write_per_partner(result, per_partner):
                 result.messages.append(f"Wrote {path}")
-    except (WriteError, InputError) as error:
-        click.echo(f"Could not write the results: {error}", err=True)
-        sys.exit(EXIT_INPUT if isinstance(error, InputError) else EXIT_USAGE)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         _echo(words.terminal_summary(result))
-    sys.exit(0 if result.optimal else EXIT_NOT_OPTIMAL)
+    _exit(result.optimal)
+
+
+# -- pooling compare ---------------------------------------------------------------------------
 
 
 @main.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Comparison workbook to write.")
-@click.option("--solver", type=click.Choice(["cbc", "highs"]), help="Override every scenario's solver.")
-@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON (full precision).")
+@output_option("Comparison workbook to write.")
+@solver_option
+@json_option
 def compare(scenarios, output, solver, as_json):
     """Solve SCENARIOS and set them side by side, with the price of each lever.
 
@@ -214,39 +258,33 @@ def compare(scenarios, output, solver, as_json):
       pooling compare scenarios/sr2010-silo.toml scenarios/sr2010-pooled.toml \\
           scenarios/sr2010-pooled-ringfenced.toml -o comparison.xlsx
     """
-    from .comparison import compare as compare_scenarios
-    from .comparison import write_comparison
-    from .errors import WriteError
-
-    try:
-        comparison = compare_scenarios(list(scenarios), solver, progress=_progress)
-    except InputError as error:
-        _fail(error, as_json)
+    with reported(as_json):
+        comparison = pooling.compare(list(scenarios), solver, progress=_progress)
     if output is not None:
-        try:
-            write_comparison(comparison, output)
-        except WriteError as error:
-            click.echo(f"Could not write the comparison: {error}", err=True)
-            sys.exit(EXIT_USAGE)
+        with reported(writing="the comparison"):
+            pooling.write_comparison(comparison, output)
     if as_json:
         click.echo(json.dumps(comparison.to_dict(), indent=2))
     else:
         _echo(words.comparison_lines(comparison))
         if output is not None:
             click.echo(f"Wrote {output}")
-    sys.exit(0 if all(result.optimal for result in comparison.results) else EXIT_NOT_OPTIMAL)
+    _exit(all(result.optimal for result in comparison.results))
+
+
+# -- pooling partners --------------------------------------------------------------------------
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Partnership workbook to write.")
-@click.option("--workers", type=int, help="Processes solving coalitions in parallel (default: all cores).")
+@output_option("Partnership workbook to write.")
+@workers_option
 @click.option(
     "--samples", type=int, default=2000, show_default=True, help="Orders sampled when there are more than 12 partners."
 )
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the sampled orders.")
-@click.option("--solver", type=click.Choice(["cbc", "highs"]), help="Override the scenario's solver.")
-@click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON (full precision).")
+@seed_option("sampled orders")
+@solver_option
+@json_option
 def partners(scenario, output, workers, samples, seed, solver, as_json):
     """Who gains from pooling in SCENARIO: the dividend, fair shares, the walk-away test.
 
@@ -262,40 +300,36 @@ def partners(scenario, output, workers, samples, seed, solver, as_json):
     Example:
       pooling partners scenarios/sr2010-pooled.toml -o partnership.xlsx
     """
-    from .errors import WriteError
-    from .partnership import analyse, to_dict, write_partnership
-    from .pipeline import load
-    from .scenario import read_scenario
 
     def progress(done, total):
         if sys.stderr.isatty():
             click.echo(f"\r  coalitions solved: {done}/{total}", err=True, nl=done == total)
 
-    try:
-        resolved = read_scenario(scenario, {"solver": solver} if solver else None)
-        place, package = load(resolved.workbook)
+    with reported(as_json):
+        resolved = pooling.read_scenario(scenario, {"solver": solver} if solver else None)
+        place, package = pooling.load(resolved.workbook)
         _progress(f"Solving every coalition of {len(place.partners)} partners ...")
-        analysis = analyse(place, package, resolved, workers=workers, samples=samples, seed=seed, progress=progress)
-    except InputError as error:
-        _fail(error, as_json)
+        analysis = pooling.partners(
+            place, package, resolved, workers=workers, samples=samples, seed=seed, progress=progress
+        )
     if output is not None:
-        try:
-            write_partnership(analysis, output)
-        except WriteError as error:
-            click.echo(f"Could not write the analysis: {error}", err=True)
-            sys.exit(EXIT_USAGE)
+        with reported(writing="the analysis"):
+            pooling.write_partnership(analysis, output)
     if as_json:
-        click.echo(json.dumps(to_dict(analysis), indent=2))
+        click.echo(json.dumps(analysis.to_dict(), indent=2))
     else:
         _echo(words.partnership_lines(analysis))
         if output is not None:
             click.echo(f"Wrote {output}")
-    sys.exit(0 if analysis.game.whole else EXIT_NOT_OPTIMAL)
+    _exit(analysis.game.whole)
+
+
+# -- pooling sweep -----------------------------------------------------------------------------
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Sweep workbook to write.")
+@output_option("Sweep workbook to write.")
 @click.option(
     "--vary",
     "vary",
@@ -306,14 +340,14 @@ def partners(scenario, output, workers, samples, seed, solver, as_json):
 @click.option(
     "--samples", type=int, default=0, show_default=True, help="Monte Carlo samples of the uncertain inputs (Low/High)."
 )
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the samples.")
-@click.option("--workers", type=int, help="Local processes (default: all cores).")
+@seed_option("samples")
+@workers_option
 @click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed cluster (needs pooling[distributed]).")
-@click.option("--solver", type=click.Choice(["cbc", "highs"]), help="Override the scenario's solver.")
+@solver_option
 @click.option(
     "--table", type=click.Path(dir_okay=False, path_type=Path), help="Also write the runs as .parquet or .csv."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print a summary of the sweep as JSON.")
+@json_option
 def sweep(scenario, output, vary, samples, seed, workers, scheduler, solver, table, as_json):
     """Run SCENARIO over a grid of levers and/or samples of its uncertain inputs.
 
@@ -331,10 +365,6 @@ def sweep(scenario, output, vary, samples, seed, workers, scheduler, solver, tab
           --vary change.source.grant=-0.05,-0.071,-0.10 --vary pooling=silo,pooled
       pooling sweep scenarios/sr2010-pooled.toml -o mc.xlsx --samples 200 --seed 7
     """
-    from .errors import WriteError
-    from .sweep import parse_vary, write_sweep, write_table
-    from .sweep import sweep as run_sweep
-
     if not vary and not samples:
         raise click.UsageError("give --vary KEY=V1,V2 and/or --samples N")
     bar = None
@@ -350,39 +380,27 @@ def sweep(scenario, output, vary, samples, seed, workers, scheduler, solver, tab
         if done == total:
             bar.__exit__(None, None, None)
 
-    try:
-        result = run_sweep(scenario, parse_vary(list(vary)), samples, seed, workers, scheduler, solver, progress)
+    with reported(as_json):
+        result = pooling.sweep(
+            scenario, pooling.parse_vary(list(vary)), samples, seed, workers, scheduler, solver, progress
+        )
         if table is not None:
-            write_table(result, table)
-    except InputError as error:
-        _fail(error, as_json)
+            pooling.write_sweep_table(result, table)
     if output is not None:
-        try:
-            write_sweep(result, output)
-        except WriteError as error:
-            click.echo(f"Could not write the sweep: {error}", err=True)
-            sys.exit(EXIT_USAGE)
-    objectives = [run.objective for run in result.runs if run.objective is not None]
-    summary = {
-        "runs": len(result.runs),
-        "not_optimal": [
-            {"run": r.spec.number, "sample": r.spec.sample, "levers": dict(r.spec.levers), "status": r.status}
-            for r in result.failed
-        ],
-        "objective_min": min(objectives) if objectives else None,
-        "objective_max": max(objectives) if objectives else None,
-        "seed": seed,
-        "samples": samples,
-    }
+        with reported(writing="the sweep"):
+            pooling.write_sweep(result, output)
     if as_json:
-        click.echo(json.dumps(summary, indent=2, default=str))
+        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
     else:
         _echo(words.sweep_lines(result))
         if output is not None:
             click.echo(f"Wrote {output}")
         if table is not None:
             click.echo(f"Wrote {table}")
-    sys.exit(0 if not result.failed else EXIT_NOT_OPTIMAL)
+    _exit(not result.failed)
+
+
+# -- partners' returns -------------------------------------------------------------------------
 
 
 @main.command()
@@ -408,29 +426,15 @@ def split(place, folder):
     Example:
       pooling split spreadsheets/example.xlsx -o returns/
     """
-    from .errors import WriteError
-    from .returns import split as split_place
-
-    try:
-        for path in split_place(place, folder):
+    with reported(writing="the returns"):
+        for path in pooling.split(place, folder):
             click.echo(f"Wrote {path}")
-    except InputError as error:
-        _fail(error)
-    except WriteError as error:
-        click.echo(f"Could not write the returns: {error}", err=True)
-        sys.exit(EXIT_USAGE)
 
 
 @main.command()
 @click.argument("place", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("returns", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Merged place workbook to write.",
-)
+@output_option("Merged place workbook to write.", required=True)
 def merge(place, returns, output):
     """Merge partners' RETURNS into a copy of the PLACE workbook.
 
@@ -445,26 +449,22 @@ def merge(place, returns, output):
     Example:
       pooling merge spreadsheets/example.xlsx returns/*.xlsx -o merged.xlsx
     """
-    from .errors import WriteError
-    from .returns import write_merged
-
-    try:
-        plan = write_merged(place, list(returns), output)
-    except InputError as error:
-        _fail(error)
-    except WriteError as error:
-        click.echo(f"Could not write the merged workbook: {error}", err=True)
-        sys.exit(EXIT_USAGE)
-    partners = sorted({edit.partner for edit in plan.edits})
+    with reported(writing="the merged workbook"):
+        plan = pooling.write_merged(place, list(returns), output)
+    partners_changing = sorted({edit.partner for edit in plan.edits})
     click.echo(
-        f"Merged {len(returns)} returns: {len(plan.edits)} changed cells from {', '.join(partners) or 'no partner'}."
+        f"Merged {len(returns)} returns: {len(plan.edits)} changed cells from "
+        f"{', '.join(partners_changing) or 'no partner'}."
     )
     click.echo(f"Wrote {output}")
 
 
+# -- the workbook ------------------------------------------------------------------------------
+
+
 @main.command()
 @click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option
 def validate(workbook, as_json):
     """Check WORKBOOK against the contract and list every problem with its cell.
 
@@ -474,12 +474,8 @@ def validate(workbook, as_json):
     Example:
       pooling validate spreadsheets/example.xlsx
     """
-    from .validate import load
-
-    try:
-        place, _ = load(workbook)
-    except InputError as error:
-        _fail(error, as_json)
+    with reported(as_json):
+        place, _ = pooling.load(workbook)
     counts = {
         "partners": len(place.partners),
         "streams": len(place.streams),
@@ -509,13 +505,10 @@ def template(output):
     Example:
       pooling template my-place.xlsx
     """
-    from .errors import WriteError
-    from .template import write_template
-
     if output.exists():
         raise click.UsageError(f"{output} exists; choose another name (the template never overwrites a file)")
     try:
-        write_template(output)
+        pooling.write_template(output)
     except WriteError as error:
         raise click.UsageError(str(error)) from None
     click.echo(f"Wrote {output}")

@@ -17,6 +17,7 @@ import pulp
 
 from . import __version__, words
 from .diagnose import Diagnosis, diagnose
+from .errors import NotOptimal
 from .explain import (
     Binding,
     ProgrammePosition,
@@ -33,7 +34,9 @@ from .report import Tables, build_tables
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
 from .solve import INFEASIBLE, OPTIMAL, Solution, solve
 from .validate import load
+from .write import note_sheets, write_result
 from .xlsx.container import Package
+from .xlsx.graft import inventory
 
 
 @dataclass
@@ -198,8 +201,6 @@ class Result:
             ("Objective value", repr(self.objective)),
         ]
         rows += [(f"Time: {phase} (seconds)", f"{seconds:.3f}") for phase, seconds in self.timings.items()]
-        from .write import note_sheets
-        from .xlsx.graft import inventory
 
         parts = inventory(self.package, note_sheets(self.notes))
         kept = sum(1 for _, _, fate in parts if fate == "kept byte for byte")
@@ -263,8 +264,6 @@ class Result:
     def write(self, path: Path | None = None, in_place: bool = False):
         """Write the annotated workbook to ``path`` (or into the input, after a verified
         backup, with ``in_place``); returns what the graft did."""
-        from .write import write_result
-
         started = time.perf_counter()
         target = self.package.path if in_place else Path(path)
         report = write_result(self, target, in_place=in_place)
@@ -330,13 +329,16 @@ def run(
     output: Path | None = None,
     overrides: dict[str, object] | None = None,
     counterpart: bool = True,
+    allow_nonoptimal: bool = False,
 ) -> Result:
     """Run one scenario end to end: read the scenario and its workbook, solve, explain,
     and (when ``output`` is given) write the annotated workbook.
 
     ``overrides`` sets scenario keys by dotted name, e.g. ``{"pooling": "silo"}``.
     ``counterpart`` also solves the scenario with pooling switched, for the dividend.
-    A non-optimal status is not an exception: check ``result.optimal``.
+    A scenario with no optimal plan raises :class:`~pooling.errors.NotOptimal`, which
+    carries the result (and its diagnosis), after the workbook saying why is written;
+    with ``allow_nonoptimal`` the result is returned instead: check ``result.optimal``.
     """
     clock = time.perf_counter()
     if not isinstance(scenario, Scenario):
@@ -349,4 +351,6 @@ def run(
     result.timings = {"load and validate": loaded, **result.timings}
     if output is not None:
         result.write(output)
+    if not result.optimal and not allow_nonoptimal:
+        raise NotOptimal(result)
     return result

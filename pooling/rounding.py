@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import math
 
+import highspy
 import numpy as np
+
+from .solve import new_highs
 
 _EPS = 1e-9
 
@@ -46,8 +49,6 @@ def controlled_round(table: list[list[float]]) -> tuple[list[list[int]], list[in
     Values are in rounding units already (multiply £000 by 0.001 for £m, by 10 for
     £m to one decimal...). Negative values are allowed.
     """
-    import highspy
-
     rows, columns = len(table), len(table[0]) if table else 0
     if rows == 0 or columns == 0:
         return [[] for _ in range(rows)], [0] * rows, [0] * columns, 0
@@ -86,9 +87,7 @@ def controlled_round(table: list[list[float]]) -> tuple[list[list[int]], list[in
     lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
     lp.a_matrix_.index_ = np.asarray(indices, dtype=np.int32)
     lp.a_matrix_.value_ = np.asarray(values, dtype=float)
-    from .solve import _new_highs
-
-    highs = _new_highs()
+    highs = new_highs()
     highs.setOptionValue("solver", "simplex")  # a vertex: whole numbers on this network
     highs.passModel(lp)
     highs.run()

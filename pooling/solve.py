@@ -25,21 +25,22 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import pulp
+from pulp.apis.coin_api import PULP_CBC_CMD
 
+from .errors import SolverError
 from .model import Model
 from .precision import DUAL_TOLERANCE, PRIMAL_TOLERANCE
+from .scenario import SOLVERS
 
 OPTIMAL, INFEASIBLE, UNBOUNDED, NOT_SOLVED = "optimal", "infeasible", "unbounded", "not solved"
-SOLVERS = ("cbc", "highs")
-
-
-class SolverError(Exception):
-    """The solver could not be run at all (not: the model has no solution)."""
 
 
 @dataclass
@@ -85,15 +86,11 @@ _CBC_STATUS = {
 
 
 def cbc_path() -> str:
-    from pulp.apis.coin_api import PULP_CBC_CMD
-
     return PULP_CBC_CMD.pulp_cbc_path
 
 
 @functools.cache
 def cbc_version() -> str:
-    import subprocess
-
     try:
         output = subprocess.run(
             [cbc_path(), "-quit"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL
@@ -161,11 +158,7 @@ def _quiet_stdout():
         os.close(fd)
 
 
-def _new_highs():
-    import sys
-
-    import highspy
-
+def new_highs():
     sys.stdout.flush()
     with _quiet_stdout():
         highs = highspy.Highs()
@@ -213,8 +206,6 @@ IPM_FROM_COLUMNS = 100_000  # above this, HiGHS's interior point method (with cr
 
 def highs_lp(model: Model):
     """The model as a highspy ``HighsLp``, with its variables and constraints in order."""
-    import highspy
-
     variables, constraints, cost, col_lower, col_upper, row_lower, row_upper, starts, indices, values = model_arrays(
         model
     )
@@ -241,7 +232,7 @@ def configured_highs(columns: int):
     """A quiet HiGHS with the tolerances shared with CBC, and the interior point method
     (crossover on, so duals come from a basis) for large models, where the pooled
     model's many interchangeable streams make the simplex method slow."""
-    highs = _new_highs()
+    highs = new_highs()
     highs.setOptionValue("primal_feasibility_tolerance", PRIMAL_TOLERANCE)
     highs.setOptionValue("dual_feasibility_tolerance", DUAL_TOLERANCE)
     if columns > IPM_FROM_COLUMNS:
@@ -250,8 +241,6 @@ def configured_highs(columns: int):
 
 
 def _solve_highs(model: Model) -> Solution:
-    import highspy
-
     clock = time.perf_counter()
     lp, variables, constraints = highs_lp(model)
     highs = configured_highs(len(variables))

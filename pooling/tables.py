@@ -117,7 +117,17 @@ def locate(raw: RawSheet, spec: SheetSpec) -> SheetTable | None:
         headers.pop()
     rows = [(number, values) for number, values in raw.rows if number > header_row]
     return SheetTable(
-        spec, raw.title, header_row, headers, columns, extra, duplicates, rows, raw.uncalculated, raw.errors, extra_values
+        spec,
+        raw.title,
+        header_row,
+        headers,
+        columns,
+        extra,
+        duplicates,
+        rows,
+        raw.uncalculated,
+        raw.errors,
+        extra_values,
     )
 
 

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 import pooling
+from pooling.analyses.compare import compare
 from pooling.cli import main
-from pooling.comparison import compare
 from pooling.precision import OBJECTIVE_PRECISION
 
 from .helpers import printed_text
@@ -50,7 +50,7 @@ def test_json_gives_every_figure_at_full_precision(tmp_path):
 
 
 def test_the_workbook_has_every_sheet_and_adds_up(comparison, tmp_path):
-    from pooling.comparison import write_comparison
+    from pooling.analyses.books import write_comparison
 
     out = tmp_path / "compare.xlsx"
     write_comparison(comparison, out)
@@ -103,7 +103,7 @@ def test_not_optimal_exits_3(tmp_path):
 
 
 def test_the_comparison_opens_and_prints_with_its_charts_in_libreoffice(comparison, tmp_path):
-    from pooling.comparison import write_comparison
+    from pooling.analyses.books import write_comparison
 
     out = tmp_path / "compare.xlsx"
     write_comparison(comparison, out)

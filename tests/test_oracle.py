@@ -30,7 +30,7 @@ def test_objective_equals_the_independent_implementation(tmp_path, seed):
 
     expected_status, expected = oracle_solve(workbook, scenario)
     solver = "highs" if seed % 2 else "cbc"
-    result = pooling.run(scenario_path, overrides={"solver": solver})
+    result = pooling.run(scenario_path, overrides={"solver": solver}, allow_nonoptimal=True)
     assert result.status == expected_status
     if expected is not None:
         assert result.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)

@@ -1,5 +1,6 @@
 """Who gains from pooling: games worked out by hand, and the example."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -8,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 import pooling
+from pooling.analyses.partnership import analyse, settle, solve_coalition
 from pooling.cli import main
-from pooling.partnership import analyse, settle, solve_coalition
 
 from .helpers import place_sheets, write_sheets
 
@@ -165,8 +166,12 @@ def test_v_all_and_v_none_are_the_pooled_and_silo_runs(example):
     pooled = pooling.run(ROOT / "scenarios" / "sr2010-pooled.toml", overrides={"solver": "highs"}, counterpart=False)
     silo = pooling.run(ROOT / "scenarios" / "sr2010-silo.toml", overrides={"solver": "highs"}, counterpart=False)
     everyone = frozenset(place.partners)
-    assert solve_coalition(place, scenario, everyone, "highs").value == pytest.approx(pooled.objective, rel=1e-9)
-    assert solve_coalition(place, scenario, frozenset(), "highs").value == pytest.approx(silo.objective, rel=1e-9)
+    assert solve_coalition(place, dataclasses.replace(scenario, solver="highs"), everyone).value == pytest.approx(
+        pooled.objective, rel=1e-9
+    )
+    assert solve_coalition(place, dataclasses.replace(scenario, solver="highs"), frozenset()).value == pytest.approx(
+        silo.objective, rel=1e-9
+    )
     assert analysis.game.values[everyone].value == pytest.approx(pooled.objective, rel=1e-9)
     # a coalition of everyone, named in a scenario, is the pooled run too
     named = pooling.read_scenario(

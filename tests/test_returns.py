@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 import pooling
 from pooling.cli import main
-from pooling.partner import totals, write_per_partner
-from pooling.returns import MergeError, merge, split, write_merged
+from pooling.returns.merge import MergeError, merge, write_merged
+from pooling.returns.per_partner import totals, write_per_partner
+from pooling.returns.split import split
 from pooling.xlsx.container import Package
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 import pooling
+from pooling.analyses.books import write_table
+from pooling.analyses.sweep import parse_vary, plan, sample_place, sweep, triangular
 from pooling.cli import main
-from pooling.sweep import parse_vary, plan, sample_place, sweep, triangular, write_table
 
 from .helpers import place_sheets, write_sheets
 
@@ -121,7 +122,8 @@ def test_infeasible_runs_are_counted_and_listed_never_dropped(tmp_path):
 
 
 def test_the_workbook_percentiles_targets_and_tornado(monte_carlo_one_worker, tmp_path):
-    from pooling.sweep import percentiles, target_probabilities, tornado, write_sweep
+    from pooling.analyses.books import write_sweep
+    from pooling.analyses.sweep import percentiles, target_probabilities, tornado
 
     out = tmp_path / "mc.xlsx"
     write_sweep(monte_carlo_one_worker, out)

@@ -24,8 +24,11 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
+from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from ..errors import InputError
 
@@ -367,10 +370,6 @@ def _tag_end(xml: bytes, begin: int) -> int:
 def _guarded_parser():
     """An expat parser that refuses DTDs, entity declarations and external entities,
     the guards of defusedxml."""
-    from xml.parsers import expat
-
-    from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-
     parser = expat.ParserCreate()
 
     def forbid_dtd(name, sysid, pubid, has_internal_subset):
@@ -390,10 +389,6 @@ def _guarded_parser():
 
 
 def _parse_guarded(parser, xml: bytes, part: str = "a part") -> None:
-    from xml.parsers import expat
-
-    from defusedxml import DefusedXmlException
-
     try:
         parser.Parse(xml, True)
     except expat.ExpatError as exc:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import python_calamine
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
@@ -86,8 +87,6 @@ def _read_values(package: Package, titles: list[str]) -> dict[str, list[tuple[in
     cell as blank, so errors are found in the XML (:func:`_formulas_and_errors`) and
     reported by cell, never read as blanks.
     """
-    import python_calamine
-
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.data))
     except Exception as exc:  # calamine raises its own error types for damaged packages

@@ -1,18 +1,4 @@
-"""Partners' returns: split the place workbook into one workbook per partner, merge them back.
-
-A place's workbook is assembled from returns: each partner's finance team fills in its
-own rows. ``split`` writes, for each partner, a return holding only what it owns:
-
-* its Partners row, its funding streams, the programmes it leads, the Effects rows of
-  those programmes and the Savings rows where it is the beneficiary, with every column
-  of the place workbook (notes and year columns too);
-* the place's Place and Outcomes sheets and a list of every programme code, for
-  reference, locked against editing;
-* dropdowns and header guidance as in the template, blank unlocked rows below each
-  table for new rows, a Cover sheet saying what to fill in;
-* a locked ``Place row`` column tying each row to its row in the place workbook, and a
-  hidden sheet of the values as they were sent out, so that what the partner changed
-  is known exactly, even if the place workbook has moved on since.
+"""Partners' returns merged back into the place workbook.
 
 ``merge`` reads the returns back, refuses (by file and cell) any edit to a row the
 partner does not own, to a reference sheet, or to a cell another return also changed
@@ -23,346 +9,29 @@ exactly those edits spliced into its sheets and a Changes sheet listing them.
 
 from __future__ import annotations
 
-import datetime as dt
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter
+from defusedxml import ElementTree as SafeET
 
-from . import __version__, schema
-from .errors import InputError
-from .layout import HEADER_FILL, HEADER_FONT, TITLE_FONT, put
-from .schema import normalise
-from .tables import code_text, find_header_row, locate, read_place
-from .validate import ValidationError, validate
-from .xlsx.container import Package
-from .xlsx.read import RawSheet, RawWorkbook
-from .xlsx.refs import cell_ref
-
-OWNED = ("Partners", "Funding", "Programmes", "Effects", "Savings")
-REFERENCE = ("Place", "Outcomes")
-PLACE_ROW = "Place row"
-COVER = "Cover"
-CODES = "Programme codes"
-BASE = "pooling base"
-SPARE_ROWS = 30  # unlocked blank rows under each table, for new rows
-LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
-UNLOCKED = Protection(locked=False)
+from .. import schema
+from ..errors import InputError, WriteError
+from ..files import check_output, write_output
+from ..schema import normalise
+from ..tables import find_header_row, read_place
+from ..validate import ValidationError, validate
+from ..xlsx.book import Book
+from ..xlsx.cells import edit_cells
+from ..xlsx.container import Package, scan
+from ..xlsx.graft import graft
+from ..xlsx.read import RawSheet, RawWorkbook
+from ..xlsx.refs import cell_ref, column_letter
+from .split import BASE, COVER, OWNED, PLACE_ROW, REFERENCE, PlaceTable, blank, leads, owner, place_tables
 
 
 class MergeError(InputError):
     """Returns that cannot be merged; every problem is a line naming file and cell."""
-
-
-@dataclass
-class PlaceTable:
-    """A contract sheet of the place workbook as it stands: raw cell values by row."""
-
-    spec: schema.SheetSpec
-    title: str
-    header_row: int
-    headers: list[str | None]  # by column (index 0 is column A)
-    rows: dict[int, list] = field(default_factory=dict)  # row number -> values by column
-    uncalculated: dict[tuple[int, int], str] = field(default_factory=dict)
-
-    def column(self, name: str) -> int | None:
-        """1-based column of a header, matched as the contract matches headers."""
-        for index, header in enumerate(self.headers, start=1):
-            if header is not None and normalise(header) == normalise(name):
-                return index
-        return None
-
-    def value(self, values: list, name: str):
-        column = self.column(name)
-        return values[column - 1] if column and column <= len(values) else None
-
-    def code(self, values: list, name: str) -> str | None:
-        value = self.value(values, name)
-        if value is None or str(value).strip() == "":
-            return None
-        try:
-            return code_text(value, name)
-        except ValueError:
-            return str(value)
-
-    @property
-    def last_row(self) -> int:
-        return max(self.rows, default=self.header_row)
-
-
-def place_tables(raw: RawWorkbook) -> dict[str, PlaceTable]:
-    """The contract sheets of a (validated) place workbook, raw, with their header rows."""
-    tables = {}
-    for spec in schema.SHEETS:
-        raw_sheet = raw.sheets.get(spec.key)
-        located = locate(raw_sheet, spec) if raw_sheet is not None else None
-        if located is None:
-            continue
-        width = len(located.headers)
-        rows = {number: _pad(list(values), width) for number, values in located.rows}
-        tables[spec.name] = PlaceTable(
-            spec, located.title, located.header_row, located.headers, rows, dict(located.uncalculated)
-        )
-    return tables
-
-
-def _pad(values: list, width: int) -> list:
-    return (values + [None] * width)[:width] if len(values) < width else values[:width]
-
-
-def owner(tables: dict[str, PlaceTable], sheet: str, values: list, led: dict[str, str]) -> str | None:
-    """The partner a row belongs to (None for rows of the place as a whole).
-
-    ``led`` maps programme codes to their lead, for Effects rows.
-    """
-    table = tables[sheet]
-    if sheet in ("Partners", "Funding"):
-        return table.code(values, "Partner")
-    if sheet == "Programmes":
-        return table.code(values, "Lead")
-    if sheet == "Effects":
-        return led.get(table.code(values, "Programme") or "")
-    if sheet == "Savings":
-        return table.code(values, "Beneficiary")
-    return None
-
-
-def leads(tables: dict[str, PlaceTable]) -> dict[str, str]:
-    programmes = tables["Programmes"]
-    return {
-        programmes.code(values, "Programme"): programmes.code(values, "Lead")
-        for values in programmes.rows.values()
-        if programmes.code(values, "Programme")
-    }
-
-
-# -- split ------------------------------------------------------------------------------
-
-
-@dataclass
-class PartnerReturn:
-    partner: str
-    book: openpyxl.Workbook
-    rows: dict[tuple[str, int], int]  # (sheet, place row) -> row in the return
-
-
-def partner_return(
-    tables: dict[str, PlaceTable], partner: str, place_name: str, place_file: str, place_hash: str, results: str = ""
-) -> PartnerReturn:
-    """The return workbook of one partner: its own rows, the place's for reference.
-
-    With ``results`` (the scenario's name), the cover presents the partner's results
-    instead of asking for figures; the workbook can still be sent back as a return.
-    """
-    from .template import column_validation, header_comment
-
-    book = openpyxl.Workbook()
-    cover = book.active
-    cover.title = COVER
-    led = leads(tables)
-    mapping: dict[tuple[str, int], int] = {}
-    base_rows: list[tuple[str, int, str, object]] = []
-    partner_name = partner
-    for values in tables["Partners"].rows.values():
-        if tables["Partners"].code(values, "Partner") == partner:
-            partner_name = tables["Partners"].value(values, "Name") or partner
-
-    for spec in schema.SHEETS:
-        table = tables.get(spec.name)
-        if table is None:
-            continue
-        sheet = book.create_sheet(table.title)
-        reference = spec.name in REFERENCE
-        if reference:
-            rows = list(table.rows.items())
-        else:
-            rows = [
-                (number, values)
-                for number, values in table.rows.items()
-                if owner(tables, spec.name, values, led) == partner
-            ]
-        width = len(table.headers)
-        place_column = width + 1
-        for index, header in enumerate([*table.headers, PLACE_ROW], start=1):
-            cell = put(sheet.cell(1, index), header, font=HEADER_FONT)
-            cell.fill = HEADER_FILL
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-            column = _spec_column(spec, header)
-            if header == PLACE_ROW:
-                cell.comment = header_comment(
-                    "The row of the place workbook this row came from. Do not change it; leave it blank on new rows."
-                )
-            elif column is not None:
-                cell.comment = header_comment(column.help)
-            sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(str(header or "")) + 4))
-        for offset, (number, values) in enumerate(rows, start=2):
-            mapping[(spec.name, number)] = offset
-            for column, value in enumerate(values, start=1):
-                if not _blank(value):
-                    put(sheet.cell(offset, column), value)
-                    base_rows.append((spec.name, number, table.headers[column - 1] or get_column_letter(column), value))
-            put(sheet.cell(offset, place_column), number).fill = LOCKED_FILL
-        last = len(rows) + 1 + (0 if reference else SPARE_ROWS)
-        if not reference:
-            for row in range(2, last + 1):
-                for column in range(1, width + 1):
-                    sheet.cell(row, column).protection = UNLOCKED
-                sheet.cell(row, place_column).fill = LOCKED_FILL
-            for index, header in enumerate(table.headers, start=1):
-                column = _spec_column(spec, header)
-                if column is not None:
-                    column_validation(sheet, column, index)
-        sheet.freeze_panes = "B2"
-        sheet.protection.sheet = True  # no password: it guards against slips, not against intent
-        sheet.protection.formatColumns = False  # widths may still be changed
-
-    codes = book.create_sheet(CODES)
-    _reference_list(codes, tables, led)
-    base = book.create_sheet(BASE)
-    for index, header in enumerate(("Sheet", "Place row", "Column", "Value"), start=1):
-        put(base.cell(1, index), header)
-    for row, record in enumerate(base_rows, start=2):
-        for column, value in enumerate(record, start=1):
-            put(base.cell(row, column), value)
-    base.sheet_state = "veryHidden"
-    base.protection.sheet = True
-    _cover(cover, partner, partner_name, place_name, place_file, place_hash, results)
-    return PartnerReturn(partner, book, mapping)
-
-
-def _spec_column(spec: schema.SheetSpec, header) -> schema.Column | None:
-    if header is None:
-        return None
-    try:
-        return spec.column(header)
-    except KeyError:
-        return None
-
-
-def _reference_list(sheet, tables, led) -> None:
-    for index, header in enumerate(("Programme", "Name", "Lead"), start=1):
-        cell = put(sheet.cell(1, index), header, font=HEADER_FONT)
-        cell.fill = HEADER_FILL
-    programmes = tables["Programmes"]
-    for row, values in enumerate(programmes.rows.values(), start=2):
-        put(sheet.cell(row, 1), programmes.code(values, "Programme"))
-        put(sheet.cell(row, 2), programmes.value(values, "Name"))
-        put(sheet.cell(row, 3), programmes.code(values, "Lead"))
-    sheet.column_dimensions["B"].width = 50
-    sheet.protection.sheet = True
-
-
-def _cover(sheet, partner, partner_name, place_name, place_file, place_hash, results: str = "") -> None:
-    if results:
-        put(sheet.cell(1, 1), f"{place_name}: results for {partner_name} ({partner}), {results}", font=TITLE_FONT)
-        lines = [
-            "What is here",
-            "Summary, Stream use, Pool share, Led programmes, Savings received and Constraints: this partner's share",
-            "of the place's optimised plan. The input sheets hold this partner's rows; cells whose constraints bind",
-            "carry a comment saying what one more £1,000 (or one unit less of a minimum) would be worth.",
-            "The figures are a slice of the place results: all partners' figures add up to the place's.",
-        ]
-    else:
-        put(sheet.cell(1, 1), f"{place_name}: return for {partner_name} ({partner})", font=TITLE_FONT)
-        lines = _return_lines(partner_name)
-    for row, text in enumerate(lines, start=3):
-        cell = put(sheet.cell(row, 1), text, font=Font(bold=True) if row == 3 else None)
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.row_dimensions[row].height = 15 * (1 + len(text) // 95)
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    _cover_block(sheet, partner, place_file, place_hash)
-
-
-def _return_lines(partner_name: str) -> list[str]:
-    return [
-        "What to fill in",
-        f"Partners: your row (pool shares). Funding: your funding streams. Programmes: the programmes {partner_name} leads.",
-        "Effects: what your programmes achieve. Savings: cashable savings your budget receives when outcomes improve.",
-        "Change the figures in place; add new rows in the blank rows under each table (leave 'Place row' blank);",
-        "to remove a row, clear its cells. Codes are text; money is in the place's unit (see the Place sheet).",
-        "Place, Outcomes and Programme codes are there for reference and are locked.",
-        "Send the file back as it is: the place team merges all returns with `pooling merge`.",
-    ]
-
-
-def _cover_block(sheet, partner, place_file, place_hash) -> None:
-    block = [
-        ("Setting", "Value"),
-        ("Partner", partner),
-        ("Place workbook", place_file),
-        ("Place workbook SHA-256", place_hash),
-        ("Made", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
-        ("Made by", f"pooling {__version__}"),
-    ]
-    for offset, (name, value) in enumerate(block):
-        put(sheet.cell(12 + offset, 1), name, font=Font(bold=True) if offset == 0 else None)
-        put(sheet.cell(12 + offset, 2), value, font=Font(bold=True) if offset == 0 else None)
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 70
-    sheet.protection.sheet = True
-
-
-def split(place_path: Path, folder: Path) -> list[Path]:
-    """Write one return per partner into ``folder``; returns the files written."""
-    from .errors import WriteError
-    from .files import atomic_write
-    from .template import workbook_bytes
-
-    place_path = Path(place_path)
-    raw = read_place(place_path)
-    place = validate(raw)  # a return is only made from a valid place
-    folder = Path(folder)
-    targets = partner_files(folder, place_path, place.partners, "return")
-    # A return may already hold a partner's figures: a second split must never replace it.
-    existing = [target for target in targets.values() if target.exists()]
-    if existing:
-        names = ", ".join(target.name for target in existing)
-        raise WriteError(
-            f"{folder} already holds returns ({names}); they may hold partners' figures, so nothing was "
-            "written: merge them first, or split into another folder"
-        )
-    tables = place_tables(raw)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for code, target in targets.items():
-        made = partner_return(tables, code, place.name, place_path.name, raw.package.sha256)
-        atomic_write(target, workbook_bytes(made.book))
-        written.append(target)
-    return written
-
-
-def partner_files(folder: Path, place_path: Path, partners, kind: str) -> dict[str, Path]:
-    """``PLACE-<kind>-<partner>.xlsx`` in ``folder`` for each partner code.
-
-    Characters a file name cannot safely hold become ``_``; two codes that would then
-    share a file (``A&B`` and ``A_B``, or ``ncc`` and ``NCC`` on a disk that ignores
-    case) are refused, so one partner's file never replaces another's.
-    """
-    from .errors import WriteError
-
-    files: dict[str, Path] = {}
-    taken: dict[str, str] = {}
-    for code in partners:
-        safe = "".join(char if char.isalnum() or char in "-_" else "_" for char in code)
-        name = f"{Path(place_path).stem}-{kind}-{safe}.xlsx"
-        if name.casefold() in taken:
-            raise WriteError(
-                f"partners {taken[name.casefold()]!r} and {code!r} would share the file {name}; "
-                "give one of them a code that differs by more than punctuation or case"
-            )
-        taken[name.casefold()] = code
-        files[code] = Path(folder) / name
-    return files
-
-
-# -- merge ------------------------------------------------------------------------------
 
 
 @dataclass
@@ -444,10 +113,10 @@ def plan_merge(place_raw: RawWorkbook, returns: list[Path]) -> MergePlan:
                 place_row = values[place_column - 1] if place_column <= len(values) else None
                 if isinstance(place_row, float) and place_row.is_integer():
                     place_row = int(place_row)  # numbers read as floats
-                elif _blank(place_row):
+                elif blank(place_row):
                     place_row = None
                 data = {place: values[ret - 1] if ret <= len(values) else None for ret, place in columns.items()}
-                if all(_blank(value) for value in data.values()) and place_row is None:
+                if all(blank(value) for value in data.values()) and place_row is None:
                     continue
                 if place_row is None:  # a new row
                     if spec.name in REFERENCE:
@@ -469,7 +138,7 @@ def plan_merge(place_raw: RawWorkbook, returns: list[Path]) -> MergePlan:
                     next_row[spec.name] += 1
                     added.setdefault(spec.name, []).append(target)
                     for column, value in data.items():
-                        if not _blank(value):
+                        if not blank(value):
                             edit = Edit(
                                 spec.name,
                                 target,
@@ -494,7 +163,7 @@ def plan_merge(place_raw: RawWorkbook, returns: list[Path]) -> MergePlan:
                     )
                     continue
                 for column, value in data.items():
-                    sent = base.get((spec.name, place_row, table.headers[column - 1] or get_column_letter(column)))
+                    sent = base.get((spec.name, place_row, table.headers[column - 1] or column_letter(column)))
                     if _same(value, sent):
                         continue
                     source = f"{sheet.title}!{cell_ref(number, _return_column(columns, column))}"
@@ -577,13 +246,9 @@ def _return_column(columns: dict[int, int], place_column: int) -> int:
     return next(ret for ret, place in columns.items() if place == place_column)
 
 
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
-
-
 def _same(a, b) -> bool:
     """Two cell values are the same (blank is blank however written; numbers by value)."""
-    if _blank(a) and _blank(b):
+    if blank(a) and blank(b):
         return True
     if (
         isinstance(a, (int, float))
@@ -651,9 +316,6 @@ def merge(place_path: Path, returns: list[Path]) -> tuple[MergePlan, Package]:
 
 def merged_workbook(package: Package, plan: MergePlan) -> bytes:
     """The place workbook with the edits spliced into its sheets and a Changes sheet added."""
-    from .xlsx.cells import edit_cells
-    from .xlsx.graft import graft
-
     parts = dict(package.parts)
     by_sheet: dict[str, dict[tuple[int, int], object]] = {}
     for edit in plan.edits:
@@ -712,10 +374,6 @@ def drop_calculation_chain(package: Package, parts: dict, order: list, content_t
 def _without_child(xml: bytes, attribute: str, value: str) -> bytes | None:
     """``xml`` without the one child of its root whose ``attribute`` is ``value``, cut
     out at its byte offsets (everything else kept as written); None unless exactly one."""
-    from defusedxml import ElementTree as SafeET
-
-    from .xlsx.container import scan
-
     children = list(SafeET.fromstring(xml))
     matches = [index for index, child in enumerate(children) if child.get(attribute) == value]
     tags = [tag for tag in scan(xml, max_depth=1) if tag.depth == 1]
@@ -727,8 +385,6 @@ def _without_child(xml: bytes, attribute: str, value: str) -> bytes | None:
 
 def _changes_workbook(plan: MergePlan) -> bytes:
     """A workbook holding the Changes sheet: every edit the merge made, and whose."""
-    from .xlsx.book import Book
-
     book = Book(("Merged returns", "", ""))
     sheet = book.sheet("Changes")
     rows = [
@@ -754,9 +410,6 @@ def _changes_workbook(plan: MergePlan) -> bytes:
 
 def write_merged(place_path: Path, returns: list[Path], target: Path) -> MergePlan:
     """Merge the returns into a new copy of the place workbook, written atomically."""
-    from .errors import WriteError
-    from .files import check_output, write_output
-
     place_path, target = Path(place_path), Path(target)
     if target.resolve() == place_path.resolve():
         raise WriteError(f"{target}: this is the place workbook; merge into a new file")

@@ -21,14 +21,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import fmt
-from .report import savings_by_outcome
-from .returns import partner_files, partner_return, place_tables
-from .tables import read_place_package
-from .xlsx.book import BOLD, TITLE, Book
-from .xlsx.container import Package
-from .xlsx.graft import graft
-from .xlsx.refs import cell_ref
+from .. import fmt
+from ..files import check_output, write_output
+from ..report import savings_by_outcome
+from ..tables import read_place_package
+from ..template import workbook_bytes
+from ..xlsx.book import BOLD, TITLE, Book
+from ..xlsx.container import Package
+from ..xlsx.graft import graft
+from ..xlsx.refs import cell_ref, parse_ref, split_sheet_ref
+from .split import partner_files, partner_return, place_tables
 
 
 def stream_use(result, partner: str) -> pd.DataFrame:
@@ -168,8 +170,6 @@ def partner_sheets(result, partner: str) -> bytes:
 
 def partner_results(result, partner: str, tables, place_hash: str) -> bytes:
     """The partner's return, annotated, with its result sheets: a workbook's bytes."""
-    from .template import workbook_bytes
-
     made = partner_return(
         tables, partner, result.place.name, result.package.path.name, place_hash, results=result.scenario.name
     )
@@ -177,22 +177,14 @@ def partner_results(result, partner: str, tables, place_hash: str) -> bytes:
     titles = {table.title: name for name, table in tables.items()}
     notes = {}
     for where, text in result.notes.items():
-        title, _, ref = where.rpartition("!")
+        title, ref = split_sheet_ref(where)
         sheet = titles.get(title)
-        row, column = _split(ref)
+        row, column = parse_ref(ref)
         mapped = made.rows.get((sheet, row)) if sheet else None
         if mapped is not None:
             notes[f"{title}!{cell_ref(mapped, column)}"] = text
     data, _ = graft(base, partner_sheets(result, partner), notes)
     return data
-
-
-def _split(ref: str) -> tuple[int, int]:
-    letters = "".join(char for char in ref if char.isalpha())
-    column = 0
-    for char in letters:
-        column = column * 26 + ord(char.upper()) - 64
-    return int(ref[len(letters) :]), column
 
 
 def write_per_partner(result, folder: Path) -> list[Path]:
@@ -201,8 +193,6 @@ def write_per_partner(result, folder: Path) -> list[Path]:
     Every target is checked before any is written: none may be open in Excel, and an
     existing file is replaced only if pooling wrote it, after a verified backup.
     """
-    from .files import check_output, write_output
-
     folder = Path(folder)
     targets = partner_files(folder, result.package.path, result.place.partners, "results")
     ours = ("Summary", "Stream use", "Constraints")

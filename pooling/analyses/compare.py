@@ -23,13 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import fmt, words
-from .pipeline import Result, load, solve_scenario
-from .precision import optimum_difference
-from .scenario import read_scenario
-from .xlsx.book import BOLD, TITLE, WRAP, Book
-
-COMPARISON_SHEETS = ("Comparison", "Lever prices", "Programmes", "Partners", "Outcomes", "Audit")
+from .. import words
+from ..pipeline import Result, solve_scenario
+from ..precision import optimum_difference
+from ..scenario import read_scenario
+from ..validate import load
 
 
 @dataclass
@@ -221,98 +219,3 @@ def compare(paths: list[Path], solver: str | None = None, progress=None) -> Comp
     comparison = Comparison(results)
     comparison.prices = lever_prices(results)
     return comparison
-
-
-def comparison_workbook(comparison: Comparison) -> bytes:
-    """The comparison as a workbook (its bytes): side by side, lever prices, charts."""
-    names = comparison.names
-    book = Book(("Comparison of scenarios", " / ".join(names)[:200], ""))
-    columns = comparison.columns()
-
-    sheet = book.sheet("Comparison")
-    headline = comparison.headline().reset_index(names="Figure")
-    widths = {"Figure": 34, **{c: 24 for c in columns}}
-    money = {c: fmt.EXCEL_MONEY for c in columns}  # the cells keep full precision
-    last = sheet.frame(headline, money, widths=widths)
-    sheet.put(last + 2, 1, "Levers", style=TITLE)
-    levers = comparison.levers().reset_index(names="Lever")
-    last = sheet.frame(levers, start_row=last + 3, widths={"Lever": 34, **{c: 24 for c in columns}})
-    _objective_chart(sheet, comparison, last + 3)
-    sheet.finish()
-
-    sheet = book.sheet("Lever prices")
-    rows = [(p.lever, p.name, names[p.low], names[p.high], p.price, p.unit, p.sentence) for p in comparison.prices]
-    columns_prices = ["Lever", "Price of", "From", "To", "Price", "Unit", "Meaning"]
-    last = sheet.table(columns_prices, rows, {"Price": fmt.EXCEL_MONEY}, widths={"Meaning": 90, "From": 36, "To": 36})
-    for row, record in enumerate(rows, start=2):  # the long texts, wrapped
-        for column in (3, 4, 7):
-            sheet.put(row, column, record[column - 1], style=WRAP)
-        sheet.row_height(row, 45)
-    if comparison.prices:
-        chart = book.chart("bar")
-        chart.add_series({"name": "Price", "categories": sheet.ref(2, 2, last, 2), "values": sheet.ref(2, 5, last, 5)})
-        chart.set_title({"name": "The price of each lever"})
-        chart.set_x_axis({"num_format": "#,##0"})
-        chart.set_legend({"none": True})
-        sheet.insert_chart(last + 3, 1, chart)
-    else:
-        sheet.put(
-            3, 1, "No two scenarios differ in exactly one lever (on the same workbook and objective).", style=BOLD
-        )
-    sheet.finish()
-
-    units = comparison.results[0].place.units
-    for title, frame, first in (
-        ("Programmes", comparison.by_programme(), "Programme"),
-        ("Partners", comparison.by_partner(), "Partner"),
-        ("Outcomes", comparison.by_outcome(), "Outcome"),
-    ):
-        sheet = book.sheet(title)
-        frame = frame.reset_index(names=first)
-        number_format = fmt.EXCEL_QUANTITY if title == "Outcomes" else fmt.EXCEL_MONEY
-        last = sheet.frame(frame, {c: number_format for c in frame.columns[1:]}, widths={first: 48})
-        note = "achieved, summed over the years" if title == "Outcomes" else f"over all years, {units}"
-        sheet.put(last + 2, 1, f"Figures are {note}; the last columns are each scenario less the first.")
-        sheet.finish()
-
-    from . import __version__
-
-    sheet = book.sheet("Audit")
-    audit = []
-    for result in comparison.results:
-        audit += [
-            (result.scenario.name, ""),
-            ("  Scenario file", str(result.scenario.path)),
-            ("  Scenario file SHA-256", result.scenario_sha256),
-            ("  Input workbook", str(result.package.path)),
-            ("  Input workbook SHA-256", result.workbook_sha256),
-            ("  Solver", result.solution.solver_version),
-            ("  Objective value", repr(result.objective)),
-        ]
-    audit.append(("Tool", f"pooling {__version__}"))
-    sheet.table(["Item", "Value"], audit, widths={"Item": 40, "Value": 100})
-    sheet.finish(landscape=False)
-    return book.bytes()
-
-
-def _objective_chart(sheet, comparison: Comparison, row: int) -> None:
-    """A column chart of the objectives, for the scenarios whose objective shares the most
-    common unit (outcome value in £ and least cost in the workbook unit do not mix)."""
-    units = [result.objective_unit for result in comparison.results]
-    unit = max(set(units), key=units.count)
-    chart = sheet.book.chart("column")
-    for index, result in enumerate(comparison.results):
-        if result.objective_unit == unit and result.optimal:
-            column = index + 2
-            chart.add_series({"name": sheet.ref(1, column)[:3], "values": sheet.ref(3, column)})
-    chart.set_title({"name": f"Objective by scenario ({unit})"})
-    chart.set_y_axis({"num_format": "#,##0"})
-    chart.set_legend({"position": "bottom"})
-    sheet.insert_chart(row, 1, chart, width=760, height=360)
-
-
-def write_comparison(comparison: Comparison, target: Path) -> None:
-    """Write the comparison workbook atomically (never over a file pooling did not write)."""
-    from .files import write_output
-
-    write_output(target, lambda: comparison_workbook(comparison), COMPARISON_SHEETS, "pooling compare")

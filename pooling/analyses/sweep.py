@@ -21,20 +21,21 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-import os
 import tomllib
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from .model import build
-from .place import Place, Saving, Segment
-from .precision import BINDING_TOLERANCE
-from .report import outcome_level
-from .scenario import ScenarioError, parse_value, read_scenario, scenario_from_dict
-from .solve import OPTIMAL, solve
+from ..model import build
+from ..place import Place, Saving, Segment
+from ..precision import BINDING_TOLERANCE
+from ..report import outcome_level
+from ..scenario import ScenarioError, parse_value, read_scenario, scenario_from_dict
+from ..solve import OPTIMAL, solve
+from ..validate import load
+from .parallel import default_workers, parallel_map
 
 
 @dataclass(frozen=True)
@@ -168,19 +169,6 @@ def run_one(place: Place, scenario_data: dict, base: str, seed: int, solver: str
     return result
 
 
-# Local worker processes get the place once, then run specs one by one.
-_WORKER: dict = {}
-
-
-def _start(place, scenario_data, base, seed, solver) -> None:
-    _WORKER.update(place=place, scenario_data=scenario_data, base=base, seed=seed, solver=solver)
-
-
-def _run_in_worker(spec: RunSpec) -> RunResult:
-    w = _WORKER
-    return run_one(w["place"], w["scenario_data"], w["base"], w["seed"], w["solver"], spec)
-
-
 @dataclass
 class Sweep:
     place: Place
@@ -199,6 +187,21 @@ class Sweep:
     def points(self) -> list[tuple]:
         return list(dict.fromkeys(run.spec.levers for run in self.runs))
 
+    def to_dict(self) -> dict:
+        """A summary of the sweep, for ``--json``."""
+        objectives = [run.objective for run in self.runs if run.objective is not None]
+        return {
+            "runs": len(self.runs),
+            "not_optimal": [
+                {"run": r.spec.number, "sample": r.spec.sample, "levers": dict(r.spec.levers), "status": r.status}
+                for r in self.failed
+            ],
+            "objective_min": min(objectives) if objectives else None,
+            "objective_max": max(objectives) if objectives else None,
+            "seed": self.seed,
+            "samples": self.samples,
+        }
+
 
 def sweep(
     scenario_path: Path,
@@ -211,8 +214,6 @@ def sweep(
     progress=None,
 ) -> Sweep:
     """Run every grid point (and sample); results in run order whatever ran them."""
-    from .pipeline import load
-
     scenario_path = Path(scenario_path)
     scenario = read_scenario(scenario_path)
     scenario_data = tomllib.loads(scenario_path.read_text(encoding="utf-8"))
@@ -239,48 +240,14 @@ def sweep(
 
 
 def _dispatch(place, scenario_data, base, seed, solver, specs, workers, scheduler, progress) -> list[RunResult]:
-    total = len(specs)
-    done: list[RunResult] = []
-
-    def tick(result):
-        done.append(result)
-        if progress:
-            progress(len(done), total)
-
-    if scheduler:
-        from dask.distributed import Client, as_completed
-
-        with Client(scheduler) as client:
-            shared = client.scatter([place, scenario_data], broadcast=True)
-            futures = client.map(
-                run_one,
-                [shared[0]] * total,
-                [shared[1]] * total,
-                [base] * total,
-                [seed] * total,
-                [solver] * total,
-                specs,
-                pure=False,
-            )
-            for future in as_completed(futures):
-                tick(future.result())
-        return done
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1:
-        for spec in specs:
-            tick(run_one(place, scenario_data, base, seed, solver, spec))
-        return done
+    workers = workers or default_workers()
     # Small chunks: the last ones decide when the pool finishes, so keep them short.
-    chunk = max(1, min(4, total // (16 * workers)))
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_start, initargs=(place, scenario_data, base, seed, solver)
-    ) as pool:
-        for result in pool.map(_run_in_worker, specs, chunksize=chunk):
-            tick(result)
-    return done
+    chunk = max(1, min(4, len(specs) // (16 * workers)))
+    shared = (place, scenario_data, base, seed, solver)
+    return list(parallel_map(run_one, specs, shared, workers, scheduler, chunk, progress))
 
 
-# -- tables, charts and the workbook -----------------------------------------------------------
+# -- tables -----------------------------------------------------------------------------------
 
 
 def point_label(levers: tuple) -> str:
@@ -289,8 +256,6 @@ def point_label(levers: tuple) -> str:
 
 def runs_frame(result: Sweep, with_draws: bool = True):
     """One row per run: levers, sample, status, objective, outcomes, allocation (and draws)."""
-    import pandas as pd
-
     place = result.place
     rows = []
     for run in result.runs:
@@ -308,8 +273,6 @@ def runs_frame(result: Sweep, with_draws: bool = True):
 def percentiles(result: Sweep):
     """P10, P50 and P90 of the objective, outcomes and allocations, by grid point, over the
     optimal runs (the samples at that point; with no samples, one run a point)."""
-    import pandas as pd
-
     frame = runs_frame(result, with_draws=False)
     frame = frame[frame["Status"] == OPTIMAL]
     measures = ["Objective", *(c for c in frame.columns if c.startswith(("Outcome ", "Spend ")))]
@@ -337,8 +300,6 @@ def percentiles(result: Sweep):
 def target_probabilities(result: Sweep):
     """The share of runs (at each grid point) in which each target is met; an infeasible
     run counts as not meeting it."""
-    import pandas as pd
-
     by_point: dict[tuple, list[RunResult]] = {}
     for run in result.runs:
         by_point.setdefault(run.spec.levers, []).append(run)
@@ -380,126 +341,3 @@ def tornado(result: Sweep) -> list[tuple[str, float]]:
         if high and low:
             swings.append((f"input {name}", sum(high) / len(high) - sum(low) / len(low)))
     return sorted(swings, key=lambda item: -abs(item[1]))
-
-
-def sweep_workbook(result: Sweep) -> bytes:
-    from . import __version__, fmt
-    from .xlsx.book import BOLD, TITLE, Book
-
-    book = Book((result.place.name, f"Sweep: {result.scenario_name}", ""))
-    runs = runs_frame(result)
-    money = fmt.EXCEL_MONEY
-
-    sheet = book.sheet("Runs")
-    formats = {c: money for c in runs.columns if c == "Objective" or c.startswith("Spend ")}
-    formats.update({c: fmt.EXCEL_QUANTITY for c in runs.columns if c.startswith(("Outcome ", "Drawn: "))})
-    last = sheet.frame(runs, formats, widths={"Solver says": 24})
-    sheet.finish(filter_to=(last, runs.shape[1]))
-
-    sheet = book.sheet("Percentiles")
-    table = percentiles(result)
-    last = sheet.frame(table, {"P10": money, "P50": money, "P90": money}, widths={"Grid point": 50, "Measure": 28})
-    objective = table[table["Measure"] == "Objective"].reset_index(drop=True)
-    if len(objective):
-        chart = book.chart("line")
-        block = last + 3  # the objective's rows, one a grid point, gathered for the fan chart
-        sheet.put(block, 1, "Objective across the grid", style=TITLE)
-        sheet.table(
-            ["Grid point", "P10", "P50", "P90"],
-            objective[["Grid point", "P10", "P50", "P90"]].itertuples(index=False),
-            {"P10": money, "P50": money, "P90": money},
-            start_row=block + 1,
-            widths={"Grid point": 50},
-        )
-        for column, name in ((2, "P10"), (3, "P50"), (4, "P90")):
-            chart.add_series(
-                {
-                    "name": name,
-                    "categories": sheet.ref(block + 2, 1, block + 1 + len(objective), 1),
-                    "values": sheet.ref(block + 2, column, block + 1 + len(objective), column),
-                }
-            )
-        chart.set_title({"name": "Objective across the grid: P10, P50, P90"})
-        chart.set_y_axis({"num_format": "#,##0"})
-        chart.set_legend({"position": "bottom"})
-        sheet.insert_chart(block + 3 + len(objective), 1, chart, width=760, height=360)
-    sheet.finish()
-
-    sheet = book.sheet("Targets")
-    sheet.frame(target_probabilities(result), {"Probability met": fmt.EXCEL_PERCENT}, widths={"Grid point": 50})
-    sheet.finish()
-
-    sheet = book.sheet("Tornado")
-    swings = tornado(result)
-    last = sheet.table(
-        ["What moves the objective", "Swing"], swings, {"Swing": money}, widths={"What moves the objective": 70}
-    )
-    if swings:
-        chart = book.chart("bar")
-        shown = min(len(swings), 15)
-        chart.add_series(
-            {"name": "Swing", "categories": sheet.ref(2, 1, 1 + shown, 1), "values": sheet.ref(2, 2, 1 + shown, 2)}
-        )
-        chart.set_title({"name": "What moves the objective most"})
-        chart.set_y_axis({"reverse": True})
-        chart.set_x_axis({"num_format": "#,##0"})
-        chart.set_legend({"none": True})
-        sheet.insert_chart(last + 3, 1, chart, width=760, height=420)
-    sheet.put(last + 1, 1, "Levers: spread of the mean objective over the lever's values. Inputs: mean objective "
-              "when drawn in the top third less in the bottom third of its range.")  # fmt: skip
-    sheet.finish()
-
-    sheet = book.sheet("Not optimal")
-    failed = [
-        (run.spec.number, run.spec.sample, point_label(run.spec.levers), run.status, run.message)
-        for run in result.failed
-    ]
-    sheet.table(["Run", "Sample", "Grid point", "Status", "Solver says"], failed, widths={"Grid point": 60})
-    sheet.put(
-        len(failed) + 3,
-        1,
-        f"{len(failed)} of {len(result.runs)} runs are not optimal; they are kept in Runs too.",
-        style=BOLD,
-    )
-    sheet.finish()
-
-    sheet = book.sheet("Audit")
-    audit = [
-        ("Tool", f"pooling {__version__}"),
-        ("Scenario", result.scenario_name),
-        ("Scenario file", str(result.scenario_path)),
-        ("Grid", "; ".join(f"{key} in {values}" for key, values in result.vary) or "none"),
-        ("Samples", str(result.samples)),
-        ("Seed", str(result.seed)),
-        ("Runs", str(len(result.runs))),
-        ("Not optimal", str(len(result.failed))),
-        ("Uncertain inputs", str(len(uncertain_inputs(result.place)))),
-        ("Draws", "triangular between Low, the value and High; sample k seeded by (seed, k)"),
-    ]
-    sheet.table(["Item", "Value"], audit, widths={"Item": 24, "Value": 100})
-    sheet.finish(landscape=False)
-    return book.bytes()
-
-
-def write_table(result: Sweep, target: Path) -> None:
-    """The Runs table for analysts: Parquet (needs pyarrow) or CSV, by the file's suffix."""
-    frame = runs_frame(result)
-    target = Path(target)
-    if target.suffix.lower() == ".parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise ScenarioError(
-                ["Parquet needs pyarrow: pip install 'pooling[parquet]', or write .csv"], "--table"
-            ) from None
-        frame.to_parquet(target, index=False)
-    elif target.suffix.lower() == ".csv":
-        frame.to_csv(target, index=False)
-    else:
-        raise ScenarioError([f"{target}: the table is written as .parquet or .csv"], "--table")
-
-
-def write_sweep(result: Sweep, target: Path) -> None:
-    from .files import write_output
-
-    write_output(target, lambda: sweep_workbook(result), ("Runs", "Percentiles", "Tornado"), "pooling sweep")

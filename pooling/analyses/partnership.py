@@ -41,18 +41,16 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-import os
 import random
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from . import words
-from .diagnose import diagnose
-from .model import build
-from .place import Place
-from .scenario import Scenario
-from .solve import OPTIMAL, solve
+from ..diagnose import diagnose
+from ..model import build
+from ..pipeline import solve_scenario
+from ..place import Place
+from ..scenario import Scenario
+from ..solve import OPTIMAL, solve
+from .parallel import default_workers, parallel_map
 
 EXACT_UP_TO = 12
 
@@ -146,8 +144,10 @@ def coalition_scenario(scenario: Scenario, members: frozenset[str], everyone: fr
     return dataclasses.replace(scenario, pooling="pooled", coalition=coalition)
 
 
-def solve_coalition(place: Place, scenario: Scenario, members: frozenset[str], solver: str | None) -> CoalitionValue:
-    """v(S): the objective of the place when S pools and everyone else is in silo."""
+def solve_coalition(place: Place, scenario: Scenario, members: frozenset[str]) -> CoalitionValue:
+    """v(S): the objective of the place when S pools and everyone else is in silo (solved
+    with the scenario's solver)."""
+    solver = scenario.solver
     scenario = coalition_scenario(scenario, members, frozenset(place.partners))
     solution = solve(build(place, scenario), solver)
     reason = ""
@@ -157,40 +157,22 @@ def solve_coalition(place: Place, scenario: Scenario, members: frozenset[str], s
     return CoalitionValue(members, solution.status, solution.objective, reason)
 
 
-# Worker processes receive the place and scenario once, then coalitions one by one.
-_WORKER: dict = {}
-
-
-def _start_worker(place: Place, scenario: Scenario, solver: str | None) -> None:
-    _WORKER.update(place=place, scenario=scenario, solver=solver)
-
-
-def _solve_in_worker(members: frozenset[str]) -> CoalitionValue:
-    return solve_coalition(_WORKER["place"], _WORKER["scenario"], members, _WORKER["solver"])
-
-
 def solve_coalitions(
-    place: Place, scenario: Scenario, coalitions: list[frozenset[str]], solver: str | None, workers: int, progress=None
+    place: Place, scenario: Scenario, coalitions: list[frozenset[str]], workers: int, progress=None
 ) -> dict[frozenset[str], CoalitionValue]:
     """Solve each coalition once (the all-silo place stands for every coalition of one)."""
     wanted = list(dict.fromkeys(_key(members) for members in coalitions))
-    results: dict[frozenset[str], CoalitionValue] = {}
-    if workers <= 1 or len(wanted) < 4:
-        for number, members in enumerate(wanted, start=1):
-            results[members] = solve_coalition(place, scenario, members, solver)
-            if progress:
-                progress(number, len(wanted))
-        return results
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_start_worker, initargs=(place, scenario, solver)
-    ) as pool:
-        for number, value in enumerate(
-            pool.map(_solve_in_worker, wanted, chunksize=max(1, len(wanted) // (8 * workers))), start=1
-        ):
-            results[value.members] = value
-            if progress:
-                progress(number, len(wanted))
-    return results
+    if len(wanted) < 4:  # not worth starting processes for
+        workers = 1
+    values = parallel_map(
+        solve_coalition,
+        wanted,
+        shared=(place, scenario),
+        workers=workers,
+        chunksize=max(1, len(wanted) // (8 * workers)),
+        progress=progress,
+    )
+    return {value.members: value for value in values}
 
 
 def shapley_exact(game: Game) -> dict[str, float]:
@@ -243,7 +225,6 @@ def shapley_sampled(game: Game, orders: list[list[str]]) -> tuple[dict[str, floa
 def play(
     place: Place,
     scenario: Scenario,
-    solver: str | None = None,
     workers: int | None = None,
     samples: int = 2000,
     seed: int = 1,
@@ -254,7 +235,7 @@ def play(
     and the shares themselves."""
     partners = list(place.partners)
     everyone = frozenset(partners)
-    workers = workers or os.cpu_count() or 1
+    workers = workers or default_workers()
     exact = len(partners) <= EXACT_UP_TO
     if exact:
         coalitions = [frozenset(c) for size in range(len(partners) + 1) for c in itertools.combinations(partners, size)]
@@ -265,9 +246,7 @@ def play(
         coalitions += [everyone - {partner} for partner in partners]  # for the walk-away test
     known = known or {}
     values = dict(known)
-    values.update(
-        solve_coalitions(place, scenario, [c for c in coalitions if _key(c) not in known], solver, workers, progress)
-    )
+    values.update(solve_coalitions(place, scenario, [c for c in coalitions if _key(c) not in known], workers, progress))
     game = Game(place, scenario, values, exact, samples=0 if exact else samples, seed=None if exact else seed)
     if game.whole:
         if exact:
@@ -319,6 +298,34 @@ class Partnership:
             )
         return rows
 
+    def to_dict(self) -> dict:
+        """The analysis at full precision, for ``--json``."""
+        game = self.game
+        return {
+            "place": game.place.name,
+            "scenario": game.scenario.name,
+            "objective": game.scenario.objective,
+            "v_all": game.values[game.everyone].value,
+            "v_none": game.values[frozenset()].value,
+            "dividend": game.dividend,
+            "exact": game.exact,
+            "samples": game.samples or None,
+            "seed": game.seed,
+            "whole": game.whole,
+            "infeasible_coalitions": [
+                {"members": sorted(v.members), "status": v.status, "reason": v.reason} for v in game.infeasible
+            ],
+            "shapley": game.shapley,
+            "interval_95": game.interval or None,
+            "walk_away_loss": game.walk_away(),
+            "core_violations": [
+                {"members": sorted(m), "gain_alone": w, "fair_shares": s} for m, w, s in game.core_violations()
+            ],
+            "cashable_gain": self.cashable_gain,
+            "transfers": self.transfers,
+            "payments": [{"payer": p.payer, "receiver": p.receiver, "amount": p.amount} for p in self.payments],
+        }
+
 
 def present_value_savings(result) -> dict[str, float]:
     """Each partner's cashable savings over the years, discounted like the objective."""
@@ -352,20 +359,16 @@ def settle(transfers: dict[str, float], tolerance: float = 1e-9) -> list[Payment
     return payments
 
 
-def analyse(
-    place, package, scenario: Scenario, solver=None, workers=None, samples=2000, seed=1, progress=None
-) -> Partnership:
+def analyse(place, package, scenario: Scenario, workers=None, samples=2000, seed=1, progress=None) -> Partnership:
     """The partnership analysis of one scenario: the pooled and silo runs, the game on top."""
-    from .pipeline import solve_scenario
-
     everyone = frozenset(place.partners)
-    pooled = solve_scenario(dataclasses.replace(scenario, pooling="pooled", coalition=None), place, package, solver)
-    silo = solve_scenario(dataclasses.replace(scenario, pooling="silo", coalition=None), place, package, solver)
+    pooled = solve_scenario(dataclasses.replace(scenario, pooling="pooled", coalition=None), place, package)
+    silo = solve_scenario(dataclasses.replace(scenario, pooling="silo", coalition=None), place, package)
     known = {
         everyone: CoalitionValue(everyone, pooled.status, pooled.objective, pooled.solution.message),
         frozenset(): CoalitionValue(frozenset(), silo.status, silo.objective, silo.solution.message),
     }
-    game = play(place, scenario, solver, workers, samples, seed, progress, known)
+    game = play(place, scenario, workers, samples, seed, progress, known)
     analysis = Partnership(game, pooled, silo)
     if pooled.optimal and silo.optimal:
         with_pool, without = present_value_savings(pooled), present_value_savings(silo)
@@ -381,169 +384,3 @@ def analyse(
 
 
 # -- words, the workbook and the terminal ------------------------------------------------------
-
-
-def partnership_workbook(analysis: Partnership) -> bytes:
-    from . import fmt
-    from .xlsx.book import BOLD, TITLE, Book
-
-    game, place = analysis.game, analysis.game.place
-    units = place.units
-    book = Book((place.name, f"Partnership: {game.scenario.name}", ""))
-    sheet = book.sheet("Partnership")
-    row = 1
-    sheet.put(row, 1, f"{place.name}: who gains from pooling", style=TITLE)
-    for sentence in words.partnership_sentences(analysis):
-        row += 1
-        sheet.paragraph(row, sentence, 9)
-    row += 2
-    losses = game.walk_away()
-    value_unit = units if game.least_cost else "£"
-    columns = [
-        "Partner",
-        "Name",
-        f"Fair share ({value_unit})",
-        "± (95%)",
-        "Share of the dividend",
-        f"Walk-away loss ({value_unit})",
-        f"Cashable gain ({units}, PV)",
-        f"Fair share of cashable gains ({units})",
-        f"Settlement ({units}: + receives, − pays)",
-    ]
-    dividend = game.dividend or 0.0
-    rows = [
-        (
-            code,
-            partner.name,
-            game.shapley.get(code),
-            game.interval.get(code) if not game.exact else None,
-            game.shapley[code] / dividend if game.shapley and dividend else None,
-            losses.get(code),
-            analysis.cashable_gain.get(code),
-            analysis.fair_cashable.get(code),
-            analysis.transfers.get(code),
-        )
-        for code, partner in place.partners.items()
-    ]
-    money = fmt.EXCEL_MONEY
-    formats = {
-        columns[2]: money,
-        columns[3]: money,
-        columns[4]: fmt.EXCEL_PERCENT,
-        columns[5]: money,
-        columns[6]: money,
-        columns[7]: money,
-        columns[8]: money,
-    }
-    first = row
-    last = sheet.table(columns, rows, formats, start_row=row, widths={"Name": 36})
-    sheet.put(last + 1, 1, "Total", style=BOLD)
-    for column in (3, 5, 7, 8, 9):
-        values = [record[column - 1] for record in rows if record[column - 1] is not None]
-        if values:
-            sheet.put(last + 1, column, sum(values), formats.get(columns[column - 1]), style=BOLD)
-    if game.shapley:
-        chart = book.chart("bar")
-        for column, name in ((3, "Fair share"), (6, "Walk-away loss")):
-            chart.add_series(
-                {
-                    "name": name,
-                    "categories": sheet.ref(first + 1, 2, last, 2),
-                    "values": sheet.ref(first + 1, column, last, column),
-                }
-            )
-        chart.set_title({"name": "Fair shares and walk-away losses"})
-        chart.set_x_axis({"num_format": "#,##0"})
-        chart.set_legend({"position": "bottom"})
-        sheet.insert_chart(last + 4, 1, chart, width=760, height=380)
-    sheet.finish(header_row=first, repeat_header=False)
-
-    sheet = book.sheet("Coalitions")
-    coalition_rows = sorted(game.values.values(), key=lambda v: (len(v.members), sorted(v.members)))
-    sheet.table(
-        ["Members", "Size", "Status", f"Objective ({game.scenario.objective})", "Gain over all in silo", "Reason"],
-        [
-            (
-                ", ".join(sorted(v.members)) or "(all in silo)",
-                len(v.members),
-                v.status,
-                v.value,
-                game.gain(v.members) if v.status == OPTIMAL else None,
-                v.reason,
-            )
-            for v in coalition_rows
-        ],
-        {f"Objective ({game.scenario.objective})": fmt.EXCEL_FULL, "Gain over all in silo": money},
-        widths={"Members": 40, "Reason": 80},
-    )
-    sheet.finish()
-
-    sheet = book.sheet("Money flows")
-    if analysis.pooled.tables is not None and analysis.silo.tables is not None:
-        flows = analysis.flows()
-        columns = list(flows[0]) if flows else ["Partner", "Year"]
-        sheet.table(columns, [list(record.values()) for record in flows], {c: money for c in columns[2:]})
-        sheet.put(len(flows) + 3, 1, f"Money in {units}, from the pooled run (savings also from the silo run).")
-    sheet.finish()
-
-    sheet = book.sheet("Settlement")
-    sheet.table(
-        ["Payer", "Receiver", f"Amount ({units}, present value)"],
-        [(place.partners[p.payer].name, place.partners[p.receiver].name, p.amount) for p in analysis.payments],
-        {f"Amount ({units}, present value)": money},
-        widths={"Payer": 40, "Receiver": 40},
-    )
-    sheet.finish()
-
-    from . import __version__
-
-    sheet = book.sheet("Audit")
-    audit = [
-        ("Tool", f"pooling {__version__}"),
-        ("Scenario", game.scenario.name),
-        ("Scenario file", str(game.scenario.path)),
-        ("Input workbook", str(analysis.pooled.package.path)),
-        ("Solver", analysis.pooled.solution.solver_version),
-        ("Coalitions solved", str(len(game.values))),
-        ("Method", "exact: every coalition" if game.exact else f"sampled: {game.samples} orders, seed {game.seed}"),
-        ("v(all), pooled run", repr(game.values[game.everyone].value)),
-        ("v(none), silo run", repr(game.values[frozenset()].value)),
-        ("Dividend", repr(game.dividend)),
-    ]
-    sheet.table(["Item", "Value"], audit, widths={"Item": 32, "Value": 100})
-    sheet.finish(landscape=False)
-    return book.bytes()
-
-
-def to_dict(analysis: Partnership) -> dict:
-    game = analysis.game
-    return {
-        "place": game.place.name,
-        "scenario": game.scenario.name,
-        "objective": game.scenario.objective,
-        "v_all": game.values[game.everyone].value,
-        "v_none": game.values[frozenset()].value,
-        "dividend": game.dividend,
-        "exact": game.exact,
-        "samples": game.samples or None,
-        "seed": game.seed,
-        "whole": game.whole,
-        "infeasible_coalitions": [
-            {"members": sorted(v.members), "status": v.status, "reason": v.reason} for v in game.infeasible
-        ],
-        "shapley": game.shapley,
-        "interval_95": game.interval or None,
-        "walk_away_loss": game.walk_away(),
-        "core_violations": [
-            {"members": sorted(m), "gain_alone": w, "fair_shares": s} for m, w, s in game.core_violations()
-        ],
-        "cashable_gain": analysis.cashable_gain,
-        "transfers": analysis.transfers,
-        "payments": [{"payer": p.payer, "receiver": p.receiver, "amount": p.amount} for p in analysis.payments],
-    }
-
-
-def write_partnership(analysis: Partnership, target: Path) -> None:
-    from .files import write_output
-
-    write_output(target, lambda: partnership_workbook(analysis), ("Partnership", "Coalitions"), "pooling partners")

@@ -1,0 +1,348 @@
+"""Partners' returns: one workbook per partner, holding the rows it owns.
+
+A place's workbook is assembled from returns: each partner's finance team fills in its
+own rows. ``split`` writes, for each partner, a return holding only what it owns:
+
+* its Partners row, its funding streams, the programmes it leads, the Effects rows of
+  those programmes and the Savings rows where it is the beneficiary, with every column
+  of the place workbook (notes and year columns too);
+* the place's Place and Outcomes sheets and a list of every programme code, for
+  reference, locked against editing;
+* dropdowns and header guidance as in the template, blank unlocked rows below each
+  table for new rows, a Cover sheet saying what to fill in;
+* a locked ``Place row`` column tying each row to its row in the place workbook, and a
+  hidden sheet of the values as they were sent out, so that what the partner changed
+  is known exactly, even if the place workbook has moved on since (``merge.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+
+from .. import __version__, schema
+from ..errors import WriteError
+from ..files import atomic_write
+from ..layout import HEADER_FILL, HEADER_FONT, TITLE_FONT, put
+from ..schema import normalise
+from ..tables import code_text, locate, read_place
+from ..template import column_validation, header_comment, workbook_bytes
+from ..validate import validate
+from ..xlsx.read import RawWorkbook
+
+OWNED = ("Partners", "Funding", "Programmes", "Effects", "Savings")
+REFERENCE = ("Place", "Outcomes")
+PLACE_ROW = "Place row"
+COVER = "Cover"
+CODES = "Programme codes"
+BASE = "pooling base"
+SPARE_ROWS = 30  # unlocked blank rows under each table, for new rows
+LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
+UNLOCKED = Protection(locked=False)
+
+
+@dataclass
+class PlaceTable:
+    """A contract sheet of the place workbook as it stands: raw cell values by row."""
+
+    spec: schema.SheetSpec
+    title: str
+    header_row: int
+    headers: list[str | None]  # by column (index 0 is column A)
+    rows: dict[int, list] = field(default_factory=dict)  # row number -> values by column
+    uncalculated: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def column(self, name: str) -> int | None:
+        """1-based column of a header, matched as the contract matches headers."""
+        for index, header in enumerate(self.headers, start=1):
+            if header is not None and normalise(header) == normalise(name):
+                return index
+        return None
+
+    def value(self, values: list, name: str):
+        column = self.column(name)
+        return values[column - 1] if column and column <= len(values) else None
+
+    def code(self, values: list, name: str) -> str | None:
+        value = self.value(values, name)
+        if value is None or str(value).strip() == "":
+            return None
+        try:
+            return code_text(value, name)
+        except ValueError:
+            return str(value)
+
+    @property
+    def last_row(self) -> int:
+        return max(self.rows, default=self.header_row)
+
+
+def place_tables(raw: RawWorkbook) -> dict[str, PlaceTable]:
+    """The contract sheets of a (validated) place workbook, raw, with their header rows."""
+    tables = {}
+    for spec in schema.SHEETS:
+        raw_sheet = raw.sheets.get(spec.key)
+        located = locate(raw_sheet, spec) if raw_sheet is not None else None
+        if located is None:
+            continue
+        width = len(located.headers)
+        rows = {number: _pad(list(values), width) for number, values in located.rows}
+        tables[spec.name] = PlaceTable(
+            spec, located.title, located.header_row, located.headers, rows, dict(located.uncalculated)
+        )
+    return tables
+
+
+def _pad(values: list, width: int) -> list:
+    return (values + [None] * width)[:width] if len(values) < width else values[:width]
+
+
+def owner(tables: dict[str, PlaceTable], sheet: str, values: list, led: dict[str, str]) -> str | None:
+    """The partner a row belongs to (None for rows of the place as a whole).
+
+    ``led`` maps programme codes to their lead, for Effects rows.
+    """
+    table = tables[sheet]
+    if sheet in ("Partners", "Funding"):
+        return table.code(values, "Partner")
+    if sheet == "Programmes":
+        return table.code(values, "Lead")
+    if sheet == "Effects":
+        return led.get(table.code(values, "Programme") or "")
+    if sheet == "Savings":
+        return table.code(values, "Beneficiary")
+    return None
+
+
+def leads(tables: dict[str, PlaceTable]) -> dict[str, str]:
+    programmes = tables["Programmes"]
+    return {
+        programmes.code(values, "Programme"): programmes.code(values, "Lead")
+        for values in programmes.rows.values()
+        if programmes.code(values, "Programme")
+    }
+
+
+# -- split ------------------------------------------------------------------------------
+
+
+@dataclass
+class PartnerReturn:
+    partner: str
+    book: openpyxl.Workbook
+    rows: dict[tuple[str, int], int]  # (sheet, place row) -> row in the return
+
+
+def partner_return(
+    tables: dict[str, PlaceTable], partner: str, place_name: str, place_file: str, place_hash: str, results: str = ""
+) -> PartnerReturn:
+    """The return workbook of one partner: its own rows, the place's for reference.
+
+    With ``results`` (the scenario's name), the cover presents the partner's results
+    instead of asking for figures; the workbook can still be sent back as a return.
+    """
+    book = openpyxl.Workbook()
+    cover = book.active
+    cover.title = COVER
+    led = leads(tables)
+    mapping: dict[tuple[str, int], int] = {}
+    base_rows: list[tuple[str, int, str, object]] = []
+    partner_name = partner
+    for values in tables["Partners"].rows.values():
+        if tables["Partners"].code(values, "Partner") == partner:
+            partner_name = tables["Partners"].value(values, "Name") or partner
+
+    for spec in schema.SHEETS:
+        table = tables.get(spec.name)
+        if table is None:
+            continue
+        sheet = book.create_sheet(table.title)
+        reference = spec.name in REFERENCE
+        if reference:
+            rows = list(table.rows.items())
+        else:
+            rows = [
+                (number, values)
+                for number, values in table.rows.items()
+                if owner(tables, spec.name, values, led) == partner
+            ]
+        width = len(table.headers)
+        place_column = width + 1
+        for index, header in enumerate([*table.headers, PLACE_ROW], start=1):
+            cell = put(sheet.cell(1, index), header, font=HEADER_FONT)
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            column = _spec_column(spec, header)
+            if header == PLACE_ROW:
+                cell.comment = header_comment(
+                    "The row of the place workbook this row came from. Do not change it; leave it blank on new rows."
+                )
+            elif column is not None:
+                cell.comment = header_comment(column.help)
+            sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(str(header or "")) + 4))
+        for offset, (number, values) in enumerate(rows, start=2):
+            mapping[(spec.name, number)] = offset
+            for column, value in enumerate(values, start=1):
+                if not blank(value):
+                    put(sheet.cell(offset, column), value)
+                    base_rows.append((spec.name, number, table.headers[column - 1] or get_column_letter(column), value))
+            put(sheet.cell(offset, place_column), number).fill = LOCKED_FILL
+        last = len(rows) + 1 + (0 if reference else SPARE_ROWS)
+        if not reference:
+            for row in range(2, last + 1):
+                for column in range(1, width + 1):
+                    sheet.cell(row, column).protection = UNLOCKED
+                sheet.cell(row, place_column).fill = LOCKED_FILL
+            for index, header in enumerate(table.headers, start=1):
+                column = _spec_column(spec, header)
+                if column is not None:
+                    column_validation(sheet, column, index)
+        sheet.freeze_panes = "B2"
+        sheet.protection.sheet = True  # no password: it guards against slips, not against intent
+        sheet.protection.formatColumns = False  # widths may still be changed
+
+    codes = book.create_sheet(CODES)
+    _reference_list(codes, tables, led)
+    base = book.create_sheet(BASE)
+    for index, header in enumerate(("Sheet", "Place row", "Column", "Value"), start=1):
+        put(base.cell(1, index), header)
+    for row, record in enumerate(base_rows, start=2):
+        for column, value in enumerate(record, start=1):
+            put(base.cell(row, column), value)
+    base.sheet_state = "veryHidden"
+    base.protection.sheet = True
+    _cover(cover, partner, partner_name, place_name, place_file, place_hash, results)
+    return PartnerReturn(partner, book, mapping)
+
+
+def _spec_column(spec: schema.SheetSpec, header) -> schema.Column | None:
+    if header is None:
+        return None
+    try:
+        return spec.column(header)
+    except KeyError:
+        return None
+
+
+def _reference_list(sheet, tables, led) -> None:
+    for index, header in enumerate(("Programme", "Name", "Lead"), start=1):
+        cell = put(sheet.cell(1, index), header, font=HEADER_FONT)
+        cell.fill = HEADER_FILL
+    programmes = tables["Programmes"]
+    for row, values in enumerate(programmes.rows.values(), start=2):
+        put(sheet.cell(row, 1), programmes.code(values, "Programme"))
+        put(sheet.cell(row, 2), programmes.value(values, "Name"))
+        put(sheet.cell(row, 3), programmes.code(values, "Lead"))
+    sheet.column_dimensions["B"].width = 50
+    sheet.protection.sheet = True
+
+
+def _cover(sheet, partner, partner_name, place_name, place_file, place_hash, results: str = "") -> None:
+    if results:
+        put(sheet.cell(1, 1), f"{place_name}: results for {partner_name} ({partner}), {results}", font=TITLE_FONT)
+        lines = [
+            "What is here",
+            "Summary, Stream use, Pool share, Led programmes, Savings received and Constraints: this partner's share",
+            "of the place's optimised plan. The input sheets hold this partner's rows; cells whose constraints bind",
+            "carry a comment saying what one more £1,000 (or one unit less of a minimum) would be worth.",
+            "The figures are a slice of the place results: all partners' figures add up to the place's.",
+        ]
+    else:
+        put(sheet.cell(1, 1), f"{place_name}: return for {partner_name} ({partner})", font=TITLE_FONT)
+        lines = _return_lines(partner_name)
+    for row, text in enumerate(lines, start=3):
+        cell = put(sheet.cell(row, 1), text, font=Font(bold=True) if row == 3 else None)
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.row_dimensions[row].height = 15 * (1 + len(text) // 95)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _cover_block(sheet, partner, place_file, place_hash)
+
+
+def _return_lines(partner_name: str) -> list[str]:
+    return [
+        "What to fill in",
+        f"Partners: your row (pool shares). Funding: your funding streams. Programmes: the programmes {partner_name} leads.",
+        "Effects: what your programmes achieve. Savings: cashable savings your budget receives when outcomes improve.",
+        "Change the figures in place; add new rows in the blank rows under each table (leave 'Place row' blank);",
+        "to remove a row, clear its cells. Codes are text; money is in the place's unit (see the Place sheet).",
+        "Place, Outcomes and Programme codes are there for reference and are locked.",
+        "Send the file back as it is: the place team merges all returns with `pooling merge`.",
+    ]
+
+
+def _cover_block(sheet, partner, place_file, place_hash) -> None:
+    block = [
+        ("Setting", "Value"),
+        ("Partner", partner),
+        ("Place workbook", place_file),
+        ("Place workbook SHA-256", place_hash),
+        ("Made", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("Made by", f"pooling {__version__}"),
+    ]
+    for offset, (name, value) in enumerate(block):
+        put(sheet.cell(12 + offset, 1), name, font=Font(bold=True) if offset == 0 else None)
+        put(sheet.cell(12 + offset, 2), value, font=Font(bold=True) if offset == 0 else None)
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 70
+    sheet.protection.sheet = True
+
+
+def split(place_path: Path, folder: Path) -> list[Path]:
+    """Write one return per partner into ``folder``; returns the files written."""
+    place_path = Path(place_path)
+    raw = read_place(place_path)
+    place = validate(raw)  # a return is only made from a valid place
+    folder = Path(folder)
+    targets = partner_files(folder, place_path, place.partners, "return")
+    # A return may already hold a partner's figures: a second split must never replace it.
+    existing = [target for target in targets.values() if target.exists()]
+    if existing:
+        names = ", ".join(target.name for target in existing)
+        raise WriteError(
+            f"{folder} already holds returns ({names}); they may hold partners' figures, so nothing was "
+            "written: merge them first, or split into another folder"
+        )
+    tables = place_tables(raw)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for code, target in targets.items():
+        made = partner_return(tables, code, place.name, place_path.name, raw.package.sha256)
+        atomic_write(target, workbook_bytes(made.book))
+        written.append(target)
+    return written
+
+
+def partner_files(folder: Path, place_path: Path, partners, kind: str) -> dict[str, Path]:
+    """``PLACE-<kind>-<partner>.xlsx`` in ``folder`` for each partner code.
+
+    Characters a file name cannot safely hold become ``_``; two codes that would then
+    share a file (``A&B`` and ``A_B``, or ``ncc`` and ``NCC`` on a disk that ignores
+    case) are refused, so one partner's file never replaces another's.
+    """
+    files: dict[str, Path] = {}
+    taken: dict[str, str] = {}
+    for code in partners:
+        safe = "".join(char if char.isalnum() or char in "-_" else "_" for char in code)
+        name = f"{Path(place_path).stem}-{kind}-{safe}.xlsx"
+        if name.casefold() in taken:
+            raise WriteError(
+                f"partners {taken[name.casefold()]!r} and {code!r} would share the file {name}; "
+                "give one of them a code that differs by more than punctuation or case"
+            )
+        taken[name.casefold()] = code
+        files[code] = Path(folder) / name
+    return files
+
+
+def blank(value) -> bool:
+    """A blank cell, however it was written."""
+    return value is None or (isinstance(value, str) and value.strip() == "")
