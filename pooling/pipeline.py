@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import platform
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,9 +29,10 @@ from .explain import (
     statements,
 )
 from .model import Model, build
+from .outputs import RUN
 from .place import Place
 from .precision import optimum_difference
-from .report import Tables, build_tables
+from .report import Tables, build_tables, column_names
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
 from .solve import INFEASIBLE, OPTIMAL, Solution, solve
 from .validate import load
@@ -177,6 +179,29 @@ class Result:
         for message in self.messages:
             rows.append(("Note", message))
         return rows
+
+    def column_names(self) -> dict[str, str]:
+        """What the result sheets' headings name: the workbook unit, the objective's, a step of money."""
+        return column_names(self.model)
+
+    def table(self, name: str) -> tuple[list[str], Iterable[Sequence]] | None:
+        """(headings, rows) of a result sheet's table (``outputs.ResultSheet.table``), or
+        None when this run has none (no plan, no diagnosis)."""
+        if name == "diagnosis":
+            if self.diagnosis is None:
+                return None
+            labels = self.place.year_labels
+            rows = [
+                (r.cell, r.info.family.name, labels[r.info.year - 1], r.amount, r.sentence)
+                for r in self.diagnosis.relaxations
+            ]
+            return RUN.sheet("Diagnosis").headers(), rows
+        if name == "audit":
+            return RUN.sheet("Audit").headers(), self.audit()
+        if self.tables is None:
+            return None
+        frame = getattr(self.tables, name)
+        return list(frame.columns), frame.itertuples(index=False)
 
     def audit(self) -> list[tuple[str, str]]:
         """Everything needed to trace a figure back: files, hashes, levers, solver, time."""

@@ -15,6 +15,7 @@ import pandas as pd
 from .explain import Binding, ProgrammePosition
 from .funding import SAVINGS
 from .model import Model, pooling_partners
+from .outputs import RUN
 from .precision import NONZERO
 from .solve import Solution
 
@@ -78,7 +79,7 @@ def build_tables(
                     "Lead": place.programmes[programme_code].lead,
                 }
             )
-    flows_frame = pd.DataFrame(flows, columns=["Stream", "Partner", "Programme", "Year", "Amount", "Lead"])
+    flows_frame = pd.DataFrame(flows, columns=RUN.sheet("Flows").headers())
 
     spend = {(p, t): model.spent(solution, p, t) for p in place.programmes for t in model.years}
     allocation = []
@@ -94,9 +95,7 @@ def build_tables(
             row[years[t - 1]] = spend[(programme.code, t)]
         row["Total"] = sum(row[label] for label in years)
         allocation.append(row)
-    allocation_frame = pd.DataFrame(
-        allocation, columns=["Programme", "Name", "Lead", "Pooled", "Baseline", *years, "Total"]
-    )
+    allocation_frame = pd.DataFrame(allocation, columns=RUN.sheet("Allocation").headers(years))
     total_row = {"Programme": "Total", "Name": "", "Lead": "", "Pooled": ""}
     for column in ["Baseline", *years, "Total"]:
         total_row[column] = float(allocation_frame[column].sum()) if len(allocation_frame) else 0.0
@@ -139,20 +138,7 @@ def build_tables(
                     "Spent on others' programmes": to_others,
                 }
             )
-    pool_frame = pd.DataFrame(
-        pool,
-        columns=[
-            "Partner",
-            "Name",
-            "Year",
-            "Poolable funding",
-            "Contribution",
-            "Min",
-            "Max",
-            "Savings received",
-            "Spent on others' programmes",
-        ],
-    )
+    pool_frame = pd.DataFrame(pool, columns=RUN.sheet("Pool").headers())
 
     outcomes = []
     for outcome in place.outcomes.values():
@@ -171,9 +157,7 @@ def build_tables(
                     "Value (£)": outcome.value * achieved,
                 }
             )
-    outcomes_frame = pd.DataFrame(
-        outcomes, columns=["Outcome", "Year", "Achieved", "Target", "Shortfall", "Name", "Unit", "Value (£)"]
-    )
+    outcomes_frame = pd.DataFrame(outcomes, columns=RUN.sheet("Outcomes achieved").headers())
 
     unit = model.objective_unit
     price_unit = {"money": place.units, "outcome units": "unit"}
@@ -191,20 +175,7 @@ def build_tables(
         }
         for item in binding
     ]
-    constraints_frame = pd.DataFrame(
-        constraints,
-        columns=[
-            "Family",
-            "Binds",
-            "Year",
-            "Shadow price",
-            "Shadow price unit",
-            "Slack",
-            "Meaning",
-            "Input cell",
-            "Constraint",
-        ],
-    )
+    constraints_frame = pd.DataFrame(constraints, columns=RUN.sheet("Constraints").headers())
 
     streams = []
     for stream in model.streams:
@@ -220,36 +191,31 @@ def build_tables(
                     "How set": stream.rule,
                 }
             )
-    streams_frame = pd.DataFrame(streams, columns=["Stream", "Partner", "Year", "Available", "Used", "How set"])
-    step = "£1m" if place.units == "£m" else "£1,000"
-    unit = f"{model.objective_unit} per {step}"
+    streams_frame = pd.DataFrame(streams, columns=RUN.sheet("Funding used").headers())
     positions_frame = pd.DataFrame(
         [
-            {
-                "Programme": position.programme,
-                "Name": place.programmes[position.programme].name,
-                "Year": years[position.year - 1],
-                "Position": position.position,
-                "Spend": position.spend,
-                "Limit": position.limit,
-                f"Its money is worth ({unit})": position.own_value,
-                f"Best other use ({unit})": position.other_use,
-                "Why": position.sentence,
-            }
+            (
+                position.programme,
+                place.programmes[position.programme].name,
+                years[position.year - 1],
+                position.position,
+                position.spend,
+                position.limit,
+                position.own_value,
+                position.other_use,
+                position.sentence,
+            )
             for position in positions
         ],
-        columns=[
-            "Programme",
-            "Name",
-            "Year",
-            "Position",
-            "Spend",
-            "Limit",
-            f"Its money is worth ({unit})",
-            f"Best other use ({unit})",
-            "Why",
-        ],
+        columns=RUN.sheet("Programme limits").headers(**column_names(model)),
     )
     return Tables(
         allocation_frame, flows_frame, pool_frame, outcomes_frame, constraints_frame, positions_frame, streams_frame
     )
+
+
+def column_names(model: Model) -> dict[str, str]:
+    """What result sheets' headings name (``outputs``): the workbook unit, the objective's
+    unit, and the step of money a marginal value is quoted for."""
+    units = model.place.units
+    return {"units": units, "objective_unit": model.objective_unit, "step": "£1m" if units == "£m" else "£1,000"}

@@ -1,4 +1,4 @@
-"""The input workbook's sheets and columns, as data.
+"""The input workbook's sheets and columns, as data (the outputs' are in ``outputs.py``).
 
 One table drives three things: validation (``validate.py``), the blank template
 (``template.py``) and the workbook documentation (``docs/workbook.md``). The names
@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+
+from .outputs import RUN
 
 #: A cell that may not be blank.
 REQUIRED = object()
@@ -288,20 +290,6 @@ SAVINGS = SheetSpec(
 #: The contract's sheets, in the order the template writes them.
 SHEETS: tuple[SheetSpec, ...] = (PLACE, PARTNERS, FUNDING, PROGRAMMES, OUTCOMES, EFFECTS, SAVINGS)
 
-#: Sheets the output workbook adds, beside the input sheets. The contract's results
-#: sheet "Outcomes" would clash with the input sheet of that name (Excel sheet names
-#: are unique regardless of case), so it is written as "Outcomes achieved".
-RESULT_SHEETS: tuple[str, ...] = (
-    "Summary",
-    "Allocation",
-    "Flows",
-    "Pool",
-    "Outcomes achieved",
-    "Constraints",
-    "Audit",
-)
-
-
 _KIND_WORDS = {
     "code": "code (text)",
     "text": "text",
@@ -398,11 +386,13 @@ def markdown() -> str:
         "",
         "## The output workbook",
         "",
-        "`pooling run` writes a new workbook: the input, every part of it as it was, plus the",
-        "result sheets " + ", ".join(RESULT_SHEETS) + ", Programme limits and Funding used. The contract's",
-        "results sheet *Outcomes* is named *Outcomes achieved*, because the input already has a",
-        "sheet called Outcomes and Excel sheet names must differ. Input cells whose constraints bind",
-        "carry a comment by `pooling` with the shadow price in words; comments already there are kept.",
+        "`pooling run` writes a new workbook: the input, every part of it as it was, plus the result",
+        "sheets, in this order: " + ", ".join(RUN.names) + " (Diagnosis only when the",
+        "scenario is infeasible; Programme limits and Funding used only when it is solved). The",
+        "contract's results sheet *Outcomes* is named *Outcomes achieved*, because the input already",
+        "has a sheet called Outcomes and Excel sheet names must differ. Input cells whose constraints",
+        "bind carry a comment by `pooling` with the shadow price in words; comments already there are",
+        "kept. [results.md](results.md) describes every sheet.",
         "",
     ]
     return "\n".join(lines)

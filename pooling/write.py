@@ -17,84 +17,63 @@ from . import fmt
 from .board import summary_sheet
 from .errors import WriteError
 from .files import atomic_write, check_written_parts, is_our_output, make_backup, refuse_if_open, verify_workbook
-from .schema import RESULT_SHEETS
+from .outputs import RUN, ResultSheet
 from .xlsx.book import BOLD, TOTAL, Book
 from .xlsx.container import Package, PackageError
 from .xlsx.graft import GraftReport, graft, planned_edits
 
 
+def number_formats(spec: ResultSheet, years: list[str], **names: str) -> dict[str, str]:
+    """Heading -> Excel number format for each column of a result sheet, by its kind."""
+    money = fmt.EXCEL_MONEY if names["units"] != "£m" else fmt.EXCEL_MONEY_DECIMALS
+    formats = {
+        "money": money,
+        "pounds": fmt.EXCEL_MONEY,
+        "price": fmt.EXCEL_MONEY_DECIMALS,
+        "quantity": fmt.EXCEL_QUANTITY,
+        "percent": fmt.EXCEL_PERCENT,
+        "full": fmt.EXCEL_FULL,
+    }
+    return {heading: formats[kind] for heading, kind in spec.kinds(years, **names).items() if kind in formats}
+
+
+# Sheets laid out by hand rather than as a table.
+LAYOUTS = {"Summary": summary_sheet}
+
+
 def results_workbook(result) -> bytes:
     """The result sheets, in the contract's order, as a workbook of their own (its bytes)."""
-    book = Book((result.place.name, result.scenario.name, f"{result.started:%d %b %Y}"))
-    summary_sheet(book.sheet(RESULT_SHEETS[0]), result)
-    tables = result.tables
-    units = result.place.units
-    money = fmt.EXCEL_MONEY if units != "£m" else fmt.EXCEL_MONEY_DECIMALS
-    if tables is not None:
-        years = result.place.year_labels
-        sheet = book.sheet("Allocation")
-        allocation = tables.allocation
-        money_columns = {c: money for c in ["Baseline", *years, "Total"]}
-        last = sheet.frame(allocation.iloc[:-1], money_columns)
-        total = allocation.iloc[-1]
-        for column, name in enumerate(allocation.columns, start=1):
-            sheet.put(last + 1, column, total[name], money_columns.get(name), style=TOTAL)
-        sheet.put(last + 3, 1, f"Spend per year in {units}. Baseline is the base year ({result.place.base_year}).")
-        sheet.finish()
-
-        sheet = book.sheet("Flows")
-        last = sheet.frame(tables.flows, {"Amount": fmt.EXCEL_FULL})
-        sheet.finish(filter_to=(last, tables.flows.shape[1]))
-
-        sheet = book.sheet("Pool")
-        sheet.frame(tables.pool, {c: money for c in tables.pool.columns[3:]})
-        sheet.finish()
-
-        sheet = book.sheet(RESULT_SHEETS[4])
-        quantity = fmt.EXCEL_QUANTITY
-        sheet.frame(
-            tables.outcomes,
-            {"Achieved": quantity, "Target": quantity, "Shortfall": quantity, "Value (£)": fmt.EXCEL_MONEY},
-        )
-        sheet.finish()
-
-        sheet = book.sheet("Constraints")
-        sheet.frame(
-            tables.constraints,
-            {"Shadow price": fmt.EXCEL_MONEY_DECIMALS, "Slack": fmt.EXCEL_FULL},
-            widths={"Meaning": 120, "Binds": 45, "Input cell": 24, "Constraint": 40},
-        )
-        sheet.finish()
-
-        sheet = book.sheet("Programme limits")
-        frame = tables.positions
-        formats = {"Spend": money, "Limit": money}
-        formats |= {c: fmt.EXCEL_MONEY for c in frame.columns if c.startswith(("Its money is worth", "Best other use"))}
-        sheet.frame(frame, formats, widths={"Why": 120, "Name": 40})
-        sheet.finish()
-
-        sheet = book.sheet("Funding used")
-        sheet.frame(tables.streams, {"Available": money, "Used": money})
-        sheet.finish()
-    else:
-        if result.diagnosis is not None:
-            sheet = book.sheet("Diagnosis")
-            rows = [
-                (r.cell, r.info.family.name, result.place.year_labels[r.info.year - 1], r.amount, r.sentence)
-                for r in result.diagnosis.relaxations
-            ]
-            columns = ["Input cell", "Constraint", "Year", "Relaxation needed", "What has to give"]
-            sheet.table(columns, rows, {"Relaxation needed": fmt.EXCEL_QUANTITY}, widths={"What has to give": 120})
-            sheet.finish()
-        for name in RESULT_SHEETS[1:-1]:
-            sheet = book.sheet(name)
+    place = result.place
+    book = Book((place.name, result.scenario.name, f"{result.started:%d %b %Y}"))
+    names = result.column_names()
+    for spec in RUN.sheets:
+        if (spec.when == "optimal" and result.tables is None) or (
+            spec.when == "infeasible" and result.diagnosis is None
+        ):
+            continue
+        sheet = book.sheet(spec.name)
+        if spec.name in LAYOUTS:
+            LAYOUTS[spec.name](sheet, result)
+            continue
+        table = result.table(spec.table or spec.name.casefold())
+        if table is None:
             sheet.put(
                 1, 1, f"No results: the scenario is {result.status}. See the Summary and Diagnosis sheets.", style=BOLD
             )
-
-    sheet = book.sheet("Audit")
-    sheet.table(["Item", "Value"], result.audit(), widths={"Item": 32, "Value": 100})
-    sheet.finish(landscape=False)
+            continue
+        headers, rows = table
+        formats = number_formats(spec, place.year_labels, **names)
+        if spec.total_row:
+            rows = list(rows)
+            rows, total = rows[:-1], rows[-1]
+        last = sheet.table(headers, rows, formats, widths=spec.widths(**names))
+        if spec.total_row:
+            for column, (heading, value) in enumerate(zip(headers, total), start=1):
+                sheet.put(last + 1, column, value, formats.get(heading), style=TOTAL)
+            last += 1
+        if spec.note:
+            sheet.put(last + 2, 1, spec.note.format(units=place.units, base_year=place.base_year))
+        sheet.finish(landscape=not spec.portrait, filter_to=(last, len(headers)) if spec.autofilter else None)
     return book.bytes()
 
 
@@ -153,7 +132,7 @@ def write_result(result, target: Path, in_place: bool = False) -> GraftReport:
     package = result.package
     source = package.path.resolve()
     names = {sheet.name for sheet in package.sheets}
-    if all(name in names for name in RESULT_SHEETS):
+    if all(name in names for name in RUN.signature):
         raise WriteError(
             f"{package.path} already holds the results of an earlier run; run on the workbook the "
             "partners sent (or a copy without the result sheets)"
@@ -183,7 +162,7 @@ def write_result(result, target: Path, in_place: bool = False) -> GraftReport:
 
 def _check_target(target: Path, in_place: bool) -> None:
     refuse_if_open(target)
-    if not in_place and target.exists() and not is_our_output(target, RESULT_SHEETS):
+    if not in_place and target.exists() and not is_our_output(target, RUN.signature):
         raise WriteError(f"{target} exists and was not written by pooling; choose another name or remove it first")
 
 

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 import pooling
-from pooling.schema import RESULT_SHEETS
+from pooling.outputs import RUN
 
 from .helpers import printed_text
 
@@ -40,7 +40,7 @@ def test_contract_sheets_are_present_after_the_input_sheets(written):
         "Funding used",
         "Audit",
     ]
-    assert set(RESULT_SHEETS) <= set(names)
+    assert set(RUN.signature) <= set(names)
 
 
 def test_input_sheets_are_kept_cell_for_cell(written):
@@ -160,10 +160,15 @@ def test_audit_traces_the_run(written):
     assert audit["Tool"].startswith("pooling ")
 
 
-def test_workbook_documentation_is_generated_from_the_schema():
+def test_workbook_and_results_documentation_are_generated_from_the_schemas():
+    from pooling import outputs
     from pooling.schema import markdown
 
     assert (ROOT / "docs" / "workbook.md").read_text(encoding="utf-8") == markdown()
+    results = (ROOT / "docs" / "results.md").read_text(encoding="utf-8")
+    assert outputs.markdown() in results, "run python docs/generate.py"
+    for book in outputs.BOOKS:
+        assert f"### `{book.command}`" in results
 
 
 def _summary_tables(sheet):

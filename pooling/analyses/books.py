@@ -12,17 +12,13 @@ from pathlib import Path
 
 from .. import __version__, fmt, words
 from ..files import write_output
+from ..outputs import COMPARISON, PARTNERSHIP, SWEEP
 from ..scenario import ScenarioError
 from ..solve import OPTIMAL
 from ..xlsx.book import BOLD, TITLE, WRAP, Book
 from .compare import Comparison
 from .partnership import Partnership
 from .sweep import Sweep, percentiles, point_label, runs_frame, target_probabilities, tornado, uncertain_inputs
-
-COMPARISON_SHEETS = ("Comparison", "Lever prices", "Programmes", "Partners", "Outcomes", "Audit")
-PARTNERSHIP_SHEETS = ("Partnership", "Coalitions")
-SWEEP_SHEETS = ("Runs", "Percentiles", "Tornado")
-
 
 # -- pooling compare -----------------------------------------------------------------------------
 
@@ -115,7 +111,7 @@ def _objective_chart(sheet, comparison: Comparison, row: int) -> None:
 
 def write_comparison(comparison: Comparison, target: Path) -> None:
     """Write the comparison workbook atomically (never over a file pooling did not write)."""
-    write_output(target, lambda: comparison_workbook(comparison), COMPARISON_SHEETS, "pooling compare")
+    write_output(target, lambda: comparison_workbook(comparison), COMPARISON.signature, "pooling compare")
 
 
 # -- pooling partners ----------------------------------------------------------------------------
@@ -249,7 +245,7 @@ def partnership_workbook(analysis: Partnership) -> bytes:
 
 
 def write_partnership(analysis: Partnership, target: Path) -> None:
-    write_output(target, lambda: partnership_workbook(analysis), PARTNERSHIP_SHEETS, "pooling partners")
+    write_output(target, lambda: partnership_workbook(analysis), PARTNERSHIP.signature, "pooling partners")
 
 
 # -- pooling sweep -------------------------------------------------------------------------------
@@ -370,4 +366,4 @@ def write_table(result: Sweep, target: Path) -> None:
 
 
 def write_sweep(result: Sweep, target: Path) -> None:
-    write_output(target, lambda: sweep_workbook(result), SWEEP_SHEETS, "pooling sweep")
+    write_output(target, lambda: sweep_workbook(result), SWEEP.signature, "pooling sweep")

@@ -18,6 +18,7 @@ from defusedxml import ElementTree as SafeET
 from .. import schema
 from ..errors import InputError, WriteError
 from ..files import check_output, write_output
+from ..outputs import MERGE
 from ..schema import normalise
 from ..tables import find_header_row, read_place
 from ..validate import ValidationError, validate
@@ -413,12 +414,12 @@ def write_merged(place_path: Path, returns: list[Path], target: Path) -> MergePl
     place_path, target = Path(place_path), Path(target)
     if target.resolve() == place_path.resolve():
         raise WriteError(f"{target}: this is the place workbook; merge into a new file")
-    check_output(target, ("Changes",), "pooling merge", kind=None)  # before the work; the kind once it is known
+    check_output(target, MERGE.signature, "pooling merge", kind=None)  # before the work; the kind once it is known
     plan, package = merge(place_path, returns)
     write_output(
         target,
         lambda: merged_workbook(package, plan),
-        ("Changes",),
+        MERGE.signature,
         "pooling merge",
         package.kind,
         package.mode,

@@ -23,6 +23,7 @@ import pandas as pd
 
 from .. import fmt
 from ..files import check_output, write_output
+from ..outputs import PER_PARTNER
 from ..report import savings_by_outcome
 from ..tables import read_place_package
 from ..template import workbook_bytes
@@ -195,7 +196,7 @@ def write_per_partner(result, folder: Path) -> list[Path]:
     """
     folder = Path(folder)
     targets = partner_files(folder, result.package.path, result.place.partners, "results")
-    ours = ("Summary", "Stream use", "Constraints")
+    ours = PER_PARTNER.signature
     for target in targets.values():  # all checked before any is written
         check_output(target, ours, "pooling run --per-partner")
     folder.mkdir(parents=True, exist_ok=True)
