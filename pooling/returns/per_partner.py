@@ -26,7 +26,6 @@ from ..files import check_output, write_output
 from ..outputs import PER_PARTNER
 from ..report import savings_by_outcome
 from ..tables import read_place_package
-from ..template import workbook_bytes
 from ..xlsx.book import BOLD, TITLE, Book
 from ..xlsx.container import Package
 from ..xlsx.graft import graft
@@ -174,7 +173,7 @@ def partner_results(result, partner: str, tables, place_hash: str) -> bytes:
     made = partner_return(
         tables, partner, result.place.name, result.package.path.name, place_hash, results=result.scenario.name
     )
-    base = Package.from_bytes(workbook_bytes(made.book))
+    base = Package.from_bytes(made.data)
     titles = {table.title: name for name, table in tables.items()}
     notes = {}
     for where, text in result.notes.items():

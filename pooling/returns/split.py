@@ -21,19 +21,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter
-
 from .. import __version__, schema
 from ..errors import WriteError
 from ..files import atomic_write
-from ..layout import HEADER_FILL, HEADER_FONT, TITLE_FONT, put
 from ..schema import normalise
 from ..tables import code_text, locate, read_place
-from ..template import column_validation, header_comment, workbook_bytes
+from ..template import column_validation
 from ..validate import validate
+from ..xlsx.book import BOLD, HEADER, TITLE, UNLOCKED, Book, Sheet
 from ..xlsx.read import RawWorkbook
+from ..xlsx.refs import column_letter
 
 OWNED = ("Partners", "Funding", "Programmes", "Effects", "Savings")
 REFERENCE = ("Place", "Outcomes")
@@ -42,8 +39,7 @@ COVER = "Cover"
 CODES = "Programme codes"
 BASE = "pooling base"
 SPARE_ROWS = 30  # unlocked blank rows under each table, for new rows
-LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
-UNLOCKED = Protection(locked=False)
+LOCKED = {"bg_color": "#EDEDED"}  # the Place row column: grey, and locked like every cell not UNLOCKED
 
 
 @dataclass
@@ -134,7 +130,7 @@ def leads(tables: dict[str, PlaceTable]) -> dict[str, str]:
 @dataclass
 class PartnerReturn:
     partner: str
-    book: openpyxl.Workbook
+    data: bytes  # the workbook
     rows: dict[tuple[str, int], int]  # (sheet, place row) -> row in the return
 
 
@@ -146,9 +142,8 @@ def partner_return(
     With ``results`` (the scenario's name), the cover presents the partner's results
     instead of asking for figures; the workbook can still be sent back as a return.
     """
-    book = openpyxl.Workbook()
-    cover = book.active
-    cover.title = COVER
+    book = Book()
+    cover = book.sheet(COVER)  # first, so the return opens on it; filled last
     led = leads(tables)
     mapping: dict[tuple[str, int], int] = {}
     base_rows: list[tuple[str, int, str, object]] = []
@@ -161,7 +156,7 @@ def partner_return(
         table = tables.get(spec.name)
         if table is None:
             continue
-        sheet = book.create_sheet(table.title)
+        sheet = book.sheet(table.title)
         reference = spec.name in REFERENCE
         if reference:
             rows = list(table.rows.items())
@@ -174,50 +169,48 @@ def partner_return(
         width = len(table.headers)
         place_column = width + 1
         for index, header in enumerate([*table.headers, PLACE_ROW], start=1):
-            cell = put(sheet.cell(1, index), header, font=HEADER_FONT)
-            cell.fill = HEADER_FILL
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            sheet.put(1, index, header, style=HEADER)
             column = _spec_column(spec, header)
             if header == PLACE_ROW:
-                cell.comment = header_comment(
-                    "The row of the place workbook this row came from. Do not change it; leave it blank on new rows."
+                sheet.note(
+                    1,
+                    index,
+                    "The row of the place workbook this row came from. Do not change it; leave it blank on new rows.",
                 )
             elif column is not None:
-                cell.comment = header_comment(column.help)
-            sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(str(header or "")) + 4))
+                sheet.note(1, index, column.help)
+            sheet.width(index, max(12, min(40, len(str(header or "")) + 4)))
+        editable = None if reference else UNLOCKED  # no password: it guards against slips, not against intent
         for offset, (number, values) in enumerate(rows, start=2):
             mapping[(spec.name, number)] = offset
-            for column, value in enumerate(values, start=1):
+            for column in range(1, width + 1):
+                value = values[column - 1] if column <= len(values) else None
+                sheet.put(offset, column, None if blank(value) else value, style=editable)
                 if not blank(value):
-                    put(sheet.cell(offset, column), value)
-                    base_rows.append((spec.name, number, table.headers[column - 1] or get_column_letter(column), value))
-            put(sheet.cell(offset, place_column), number).fill = LOCKED_FILL
-        last = len(rows) + 1 + (0 if reference else SPARE_ROWS)
+                    base_rows.append((spec.name, number, table.headers[column - 1] or column_letter(column), value))
+            sheet.put(offset, place_column, number, style=LOCKED)
         if not reference:
-            for row in range(2, last + 1):
+            for row in range(len(rows) + 2, len(rows) + 2 + SPARE_ROWS):
                 for column in range(1, width + 1):
-                    sheet.cell(row, column).protection = UNLOCKED
-                sheet.cell(row, place_column).fill = LOCKED_FILL
+                    sheet.put(row, column, None, style=UNLOCKED)
+                sheet.put(row, place_column, None, style=LOCKED)
             for index, header in enumerate(table.headers, start=1):
                 column = _spec_column(spec, header)
                 if column is not None:
                     column_validation(sheet, column, index)
-        sheet.freeze_panes = "B2"
-        sheet.protection.sheet = True  # no password: it guards against slips, not against intent
-        sheet.protection.formatColumns = False  # widths may still be changed
+        sheet.freeze(2, 2)
+        sheet.lock()
 
-    codes = book.create_sheet(CODES)
-    _reference_list(codes, tables, led)
-    base = book.create_sheet(BASE)
+    _reference_list(book.sheet(CODES), tables)
+    base = book.sheet(BASE)
     for index, header in enumerate(("Sheet", "Place row", "Column", "Value"), start=1):
-        put(base.cell(1, index), header)
+        base.put(1, index, header)
     for row, record in enumerate(base_rows, start=2):
         for column, value in enumerate(record, start=1):
-            put(base.cell(row, column), value)
-    base.sheet_state = "veryHidden"
-    base.protection.sheet = True
+            base.put(row, column, value)
+    base.lock(very_hidden=True)
     _cover(cover, partner, partner_name, place_name, place_file, place_hash, results)
-    return PartnerReturn(partner, book, mapping)
+    return PartnerReturn(partner, book.bytes(), mapping)
 
 
 def _spec_column(spec: schema.SheetSpec, header) -> schema.Column | None:
@@ -229,22 +222,21 @@ def _spec_column(spec: schema.SheetSpec, header) -> schema.Column | None:
         return None
 
 
-def _reference_list(sheet, tables, led) -> None:
+def _reference_list(sheet: Sheet, tables) -> None:
     for index, header in enumerate(("Programme", "Name", "Lead"), start=1):
-        cell = put(sheet.cell(1, index), header, font=HEADER_FONT)
-        cell.fill = HEADER_FILL
+        sheet.put(1, index, header, style=HEADER)
     programmes = tables["Programmes"]
     for row, values in enumerate(programmes.rows.values(), start=2):
-        put(sheet.cell(row, 1), programmes.code(values, "Programme"))
-        put(sheet.cell(row, 2), programmes.value(values, "Name"))
-        put(sheet.cell(row, 3), programmes.code(values, "Lead"))
-    sheet.column_dimensions["B"].width = 50
-    sheet.protection.sheet = True
+        sheet.put(row, 1, programmes.code(values, "Programme"))
+        sheet.put(row, 2, programmes.value(values, "Name"))
+        sheet.put(row, 3, programmes.code(values, "Lead"))
+    sheet.width(2, 50)
+    sheet.lock()
 
 
-def _cover(sheet, partner, partner_name, place_name, place_file, place_hash, results: str = "") -> None:
+def _cover(sheet: Sheet, partner, partner_name, place_name, place_file, place_hash, results: str = "") -> None:
     if results:
-        put(sheet.cell(1, 1), f"{place_name}: results for {partner_name} ({partner}), {results}", font=TITLE_FONT)
+        title = f"{place_name}: results for {partner_name} ({partner}), {results}"
         lines = [
             "What is here",
             "Summary, Stream use, Pool share, Led programmes, Savings received and Constraints: this partner's share",
@@ -253,18 +245,26 @@ def _cover(sheet, partner, partner_name, place_name, place_file, place_hash, res
             "The figures are a slice of the place results: all partners' figures add up to the place's.",
         ]
     else:
-        put(sheet.cell(1, 1), f"{place_name}: return for {partner_name} ({partner})", font=TITLE_FONT)
+        title = f"{place_name}: return for {partner_name} ({partner})"
         lines = _return_lines(partner_name)
+    sheet.paragraph(1, title, 2, style=TITLE)
     for row, text in enumerate(lines, start=3):
-        cell = put(sheet.cell(row, 1), text, font=Font(bold=True) if row == 3 else None)
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.row_dimensions[row].height = 15 * (1 + len(text) // 95)
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    _cover_block(sheet, partner, place_file, place_hash)
+        sheet.paragraph(row, text, 2, style=BOLD if row == 3 else None, per_line=95)
+    block = [
+        ("Setting", "Value"),
+        ("Partner", partner),
+        ("Place workbook", place_file),
+        ("Place workbook SHA-256", place_hash),
+        ("Made", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("Made by", f"pooling {__version__}"),
+    ]
+    for offset, (name, value) in enumerate(block):
+        sheet.put(12 + offset, 1, name, style=BOLD if offset == 0 else None)
+        sheet.put(12 + offset, 2, value, style=BOLD if offset == 0 else None)
+    sheet.width(1, 28)
+    sheet.width(2, 70)
+    sheet.finish(header_row=0, repeat_header=False)
+    sheet.lock()
 
 
 def _return_lines(partner_name: str) -> list[str]:
@@ -277,23 +277,6 @@ def _return_lines(partner_name: str) -> list[str]:
         "Place, Outcomes and Programme codes are there for reference and are locked.",
         "Send the file back as it is: the place team merges all returns with `pooling merge`.",
     ]
-
-
-def _cover_block(sheet, partner, place_file, place_hash) -> None:
-    block = [
-        ("Setting", "Value"),
-        ("Partner", partner),
-        ("Place workbook", place_file),
-        ("Place workbook SHA-256", place_hash),
-        ("Made", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
-        ("Made by", f"pooling {__version__}"),
-    ]
-    for offset, (name, value) in enumerate(block):
-        put(sheet.cell(12 + offset, 1), name, font=Font(bold=True) if offset == 0 else None)
-        put(sheet.cell(12 + offset, 2), value, font=Font(bold=True) if offset == 0 else None)
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 70
-    sheet.protection.sheet = True
 
 
 def split(place_path: Path, folder: Path) -> list[Path]:
@@ -316,7 +299,7 @@ def split(place_path: Path, folder: Path) -> list[Path]:
     written = []
     for code, target in targets.items():
         made = partner_return(tables, code, place.name, place_path.name, raw.package.sha256)
-        atomic_write(target, workbook_bytes(made.book))
+        atomic_write(target, made.data)
         written.append(target)
     return written
 

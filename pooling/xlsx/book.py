@@ -13,6 +13,7 @@ XlsxWriter at the edge.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,8 @@ TITLE = {"bold": True, "font_size": 14}
 BOLD = {"bold": True}
 WRAP = {"text_wrap": True, "valign": "top"}
 TOTAL = {"bold": True, "top": 1, "bottom": 6}  # a thin rule above, a double rule below
+UNLOCKED = {"locked": False}
+DATE = "dd/mm/yyyy"
 A4 = 9
 
 
@@ -107,8 +110,46 @@ class Sheet:
                 self.worksheet.write_number(r, c, value, cell_format)
         elif hasattr(value, "item"):  # a numpy scalar
             self.put(row, column, value.item(), number_format, style)
+        elif isinstance(value, (dt.datetime, dt.date)):
+            with_date = self.book.format(style, number_format=number_format or DATE)
+            self.worksheet.write_datetime(r, c, value, with_date)
         else:
             self.worksheet.write_string(r, c, str(value), cell_format)
+
+    def note(self, row: int, column: int, text: str, width: float = 300, height: float = 110) -> None:
+        """A comment (Excel "note") on a cell: guidance, shown when hovered."""
+        self.worksheet.write_comment(row - 1, column - 1, text, {"author": "pooling", "x_scale": width / 128, "y_scale": height / 74})
+
+    def dropdown(self, first_row: int, last_row: int, column: int, source, error: str, title: str = "Not in the list") -> None:
+        """A list to pick from in a column's cells: ``source`` is the choices or a range
+        (``=Partners!$A$2:$A$500``); anything else typed is refused with ``error``."""
+        options = {"validate": "list", "source": source, "ignore_blank": True, "error_title": title, "error_message": error}
+        self.worksheet.data_validation(first_row - 1, column - 1, last_row - 1, column - 1, options)
+
+    def share(self, first_row: int, last_row: int, column: int, title: str, message: str) -> None:
+        """A share from 0% to 100% in a column's cells, with a message saying how to type it."""
+        options = {
+            "validate": "decimal",
+            "criteria": "between",
+            "minimum": 0,
+            "maximum": 1,
+            "input_title": title[:32],
+            "input_message": message[:255],
+            "error_title": "Not a share from 0% to 100%",
+            "error_message": f"{title}: type a percentage from 0% to 100% (25% or 0.25).",
+        }
+        self.worksheet.data_validation(first_row - 1, column - 1, last_row - 1, column - 1, options)
+
+    def freeze(self, row: int, column: int) -> None:
+        """Rows above ``row`` and columns left of ``column`` stay in view."""
+        self.worksheet.freeze_panes(row - 1, column - 1)
+
+    def lock(self, very_hidden: bool = False) -> None:
+        """Protect the sheet against slips (no password): only cells written with the
+        ``UNLOCKED`` style can be edited; widths may still be changed."""
+        self.worksheet.protect("", {"format_columns": True})
+        if very_hidden:
+            self.worksheet.very_hidden()
 
     def width(self, column: int, width: float) -> None:
         self.widths[column] = width
