@@ -3,7 +3,7 @@
     python benchmarks/run.py                  # all sizes, median of 3 runs each
     python benchmarks/run.py --repeat 1 --sizes small,medium
 
-For each size (``pooling.synthetic.SIZES``: about 3,000, 25,000 and 270,000
+For each size (``SIZES`` in ``tests/synthetic.py``: about 3,000, 25,000 and 270,000
 variables) a contract workbook and a pooled scenario are generated, and the real
 pipeline runs in a fresh process, phase by phase: load (read the workbook), validate,
 build (the PuLP model), convert (the model handed to HiGHS as arrays), solve (HiGHS
@@ -134,7 +134,7 @@ def in_child(arguments: list[str], timeout: float = 3600) -> tuple[dict | None, 
 
 
 def make_size(folder: Path, size: str) -> tuple[Path, Path]:
-    from pooling.synthetic import generate_place, write_scenario, write_workbook
+    from tests.synthetic import generate_place, write_scenario, write_workbook
 
     workbook, scenario = folder / f"{size}.xlsx", folder / f"{size}.toml"
     write_workbook(generate_place(7, size=size, units="£000"), workbook)
@@ -271,7 +271,7 @@ def main() -> None:
             f"pooling run on the example, as a whole process: {median(process):.2f} s (median of {len(process)}; target 1.5 s)"
         )
 
-        from pooling.synthetic import generate_place, write_workbook
+        from tests.synthetic import generate_place, write_workbook
 
         big = folder / "rows.xlsx"
         write_workbook(generate_place(11, programmes=400, outcomes=60, effect_density=1.0), big)

@@ -89,6 +89,58 @@ def place_sheets(
     return sheets
 
 
+def small_place(folder: Path) -> Path:
+    """A small place of three partners for analyses that solve it many times (sweeps,
+    coalitions): pooled programmes, a target, cashable savings, and Low/High ranges on
+    every effect and saving; with a scenario file, ``scenario.toml``, beside it."""
+    sheets = place_sheets(
+        partners=[("A", "council", None, None), ("B", "health", None, 0.6), ("C", "police", None, None)],
+        funding=[
+            ("A-CT", "A", "council tax", 100, None, None),
+            ("A-G", "A", "grant", 60, None, None),
+            ("B-G", "B", "grant", 80, None, None),
+            ("C-G", "C", "grant", 40, None, None),
+            ("C-F", "C", "fees", 10, None, None),
+        ],
+        programmes=[
+            ("PA", "A", "yes", 60, 20, None),
+            ("PB", "B", "yes", 50, 10, 90),
+            ("PC", "C", "no", 30, 10, None),
+            ("JOINT", "A", "yes", 0, None, 40),
+        ],
+        outcomes=[("O1", 2000, 120, None), ("O2", 600, None, None)],
+        effects=[
+            ("PA", "O1", 900, 50),
+            ("PA", "O1", 400, None),
+            ("PB", "O1", 700, None),
+            ("PB", "O2", 1500, None),
+            ("PC", "O2", 1200, None),
+            ("JOINT", "O1", 2500, 20),
+            ("JOINT", "O1", 1000, None),
+            ("JOINT", "O2", 2000, None),
+        ],
+        savings=[("O1", "B", 800, 0.5, 1), ("O2", "C", 300, 1, 1)],
+        years=3,
+        discount_rate=0.035,
+    )
+    low_high = {"PA": (0.7, 1.2), "PB": (0.8, 1.1), "PC": (0.9, 1.3), "JOINT": (0.5, 1.4)}
+    sheets["Effects"][0] += ["Low", "High"]
+    for row in sheets["Effects"][1:]:
+        low, high = low_high[row[0]]
+        row += [row[2] * low, row[2] * high]
+    sheets["Savings"][0] += ["Low", "High"]
+    for row in sheets["Savings"][1:]:
+        row += [row[2] * 0.5, row[2] * 1.5]
+    write_sheets(folder / "small.xlsx", sheets)
+    scenario = folder / "scenario.toml"
+    scenario.write_text(
+        'name = "Small place, pooled, grants cut"\nworkbook = "small.xlsx"\nsolver = "highs"\n'
+        "[change]\nsource = { grant = -0.05 }\n",
+        encoding="utf-8",
+    )
+    return scenario
+
+
 def solve(tmp_path: Path, sheets: dict, name: str = "place.xlsx", **levers) -> pooling.Result:
     """Write the sheets, solve them under ``levers`` (scenario keys), return the result."""
     path = write_sheets(tmp_path / name, sheets)

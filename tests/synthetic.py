@@ -467,7 +467,7 @@ def write_workbook(sheets: dict, path, *, messy: int | None = None) -> None:
                 put(ws, r, c, v, fmt)
     if rng is not None:
         ws = wb.add_worksheet("About this workbook")
-        ws.write_string(0, 0, "Synthetic workbook written by pooling.synthetic")
+        ws.write_string(0, 0, "Synthetic workbook written by tests/synthetic.py")
     wb.close()
 
 
