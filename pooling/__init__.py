@@ -21,7 +21,7 @@ without loading the solver and the table libraries.
 
 from importlib import import_module
 
-__version__ = "0.1.0"
+from .version import __version__
 
 # Public name -> (module, name in it).
 _NAMES = {

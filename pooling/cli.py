@@ -20,9 +20,10 @@ import click
 
 import pooling
 
-from . import __version__, words
+from . import words
 from .errors import EXIT_NOT_OPTIMAL, InputError, SolverError, WriteError
 from .scenario import SOLVERS, parse_value
+from .version import __version__
 
 # -- shared options and error handling ---------------------------------------------------------
 
@@ -84,6 +85,17 @@ def reported(as_json: bool = False, writing: str = "the output", while_writing: 
 def _echo(lines: list[str]) -> None:
     for line in lines:
         click.echo(line)
+
+
+def _show(as_json: bool, data: dict, lines: list[str], written: list[Path | None]) -> None:
+    """The result as JSON, or in words with the files written."""
+    if as_json:
+        click.echo(json.dumps(data, indent=2, default=str))
+        return
+    _echo(lines)
+    for path in written:
+        if path is not None:
+            click.echo(f"Wrote {path}")
 
 
 def _progress(message: str) -> None:
@@ -263,12 +275,7 @@ def compare(scenarios, output, solver, as_json):
     if output is not None:
         with reported(writing="the comparison"):
             pooling.write_comparison(comparison, output)
-    if as_json:
-        click.echo(json.dumps(comparison.to_dict(), indent=2))
-    else:
-        _echo(words.comparison_lines(comparison))
-        if output is not None:
-            click.echo(f"Wrote {output}")
+    _show(as_json, comparison.to_dict(), words.comparison_lines(comparison), [output])
     _exit(all(result.optimal for result in comparison.results))
 
 
@@ -315,12 +322,7 @@ def partners(scenario, output, workers, samples, seed, solver, as_json):
     if output is not None:
         with reported(writing="the analysis"):
             pooling.write_partnership(analysis, output)
-    if as_json:
-        click.echo(json.dumps(analysis.to_dict(), indent=2))
-    else:
-        _echo(words.partnership_lines(analysis))
-        if output is not None:
-            click.echo(f"Wrote {output}")
+    _show(as_json, analysis.to_dict(), words.partnership_lines(analysis), [output])
     _exit(analysis.game.whole)
 
 
@@ -389,14 +391,7 @@ def sweep(scenario, output, vary, samples, seed, workers, scheduler, solver, tab
     if output is not None:
         with reported(writing="the sweep"):
             pooling.write_sweep(result, output)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
-        _echo(words.sweep_lines(result))
-        if output is not None:
-            click.echo(f"Wrote {output}")
-        if table is not None:
-            click.echo(f"Wrote {table}")
+    _show(as_json, result.to_dict(), words.sweep_lines(result), [output, table])
     _exit(not result.failed)
 
 

@@ -206,5 +206,3 @@ FAMILIES: tuple[Family, ...] = (
     EFFECT_CAPACITY,
     TARGET,
 )
-
-BY_NAME: dict[str, Family] = {family.name: family for family in FAMILIES}

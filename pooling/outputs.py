@@ -43,8 +43,7 @@ class ResultSheet:
     help: str
     columns: tuple[ResultColumn, ...] = ()  # empty: laid out by hand (a board page, an audit)
     table: str | None = None  # the attribute of ``report.Tables`` that fills it
-    when: str = "always"  # "always", "optimal" (with a plan) or "infeasible" (with a diagnosis)
-    placeholder: bool = False  # without a plan, still written, saying why it is empty
+    placeholder: bool = False  # with no table for this run (no plan), still written, saying why
     total_row: bool = False  # its table's last row is a total, ruled off
     autofilter: bool = False
     portrait: bool = False
@@ -124,7 +123,6 @@ RUN = ResultBook(
                 _c("Relaxation needed", "quantity", "How much, in money (workbook unit) or outcome units."),
                 _c("What has to give", "text", "The relaxation in a sentence.", width=120),
             ),
-            when="infeasible",
         ),
         ResultSheet(
             "Allocation",
@@ -226,7 +224,6 @@ RUN = ResultBook(
                 _c("Why", "text", "The position in a sentence.", width=120),
             ),
             table="positions",
-            when="optimal",
         ),
         ResultSheet(
             "Funding used",
@@ -240,7 +237,6 @@ RUN = ResultBook(
                 _c("How set", "text", "The lever that set the amount."),
             ),
             table="streams",
-            when="optimal",
         ),
         ResultSheet(
             "Audit",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pulp
 
-from . import __version__, words
+from . import words
 from .diagnose import Diagnosis, diagnose
 from .errors import NotOptimal
 from .explain import (
@@ -36,6 +36,7 @@ from .report import Tables, build_tables, column_names
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
 from .solve import INFEASIBLE, OPTIMAL, Solution, solve
 from .validate import load
+from .version import __version__
 from .write import note_sheets, write_result
 from .xlsx.container import Package
 from .xlsx.graft import inventory

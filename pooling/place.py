@@ -104,7 +104,6 @@ class Place:
     effects: dict[tuple[str, str], tuple[Segment, ...]]  # (programme, outcome) -> segments
     savings: tuple[Saving, ...]
     setting_cells: dict[str, str] = field(default_factory=dict)
-    sheet_titles: dict[str, str] = field(default_factory=dict)  # contract name -> title in the workbook
     warnings: list[str] = field(default_factory=list)
 
     @cached_property

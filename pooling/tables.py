@@ -65,13 +65,7 @@ class SheetTable:
 
     def code(self, values, name: str) -> str | None:
         """The code in column ``name`` of a row, as text (None when blank)."""
-        value = self.value(values, name)
-        if value is None or str(value).strip() == "":
-            return None
-        try:
-            return code_text(value, name)
-        except ValueError:
-            return str(value)
+        return code_or_none(self.value(values, name), name)
 
 
 def find_header_row(raw: RawSheet, spec: SheetSpec) -> tuple[int, tuple] | None:
@@ -141,6 +135,16 @@ def code_text(value: object, name: str) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value).strip()
+
+
+def code_or_none(value: object, name: str) -> str | None:
+    """A cell read as a code, leniently: None when blank, its text when it is no code."""
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        return code_text(value, name)
+    except ValueError:
+        return str(value)
 
 
 def describe(value: object) -> str:

@@ -119,7 +119,6 @@ def validate(raw: RawWorkbook) -> Place:
         raise ValidationError(problems)
     place = _build_place(tables, settings, setting_cells, segments, targets)
     place.warnings.extend(place_warnings)
-    place.sheet_titles = {name: table.title for name, table in tables.items()}
     return place
 
 

@@ -22,10 +22,6 @@ from .precision import BINDING_TOLERANCE, DUAL_TOLERANCE, NEGLIGIBLE_POUNDS
 POUNDS_PER_UNIT = {"£": 1.0, "£000": 1_000.0, "£m": 1_000_000.0}
 
 
-def capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 class Words:
     """The pieces sentences are made of, in one model's place, money unit and years."""
 

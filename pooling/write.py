@@ -47,15 +47,13 @@ def results_workbook(result) -> bytes:
     book = Book((place.name, result.scenario.name, f"{result.started:%d %b %Y}"))
     names = result.column_names()
     for spec in RUN.sheets:
-        if (spec.when == "optimal" and result.tables is None) or (
-            spec.when == "infeasible" and result.diagnosis is None
-        ):
-            continue
-        sheet = book.sheet(spec.name)
         if spec.name in LAYOUTS:
-            LAYOUTS[spec.name](sheet, result)
+            LAYOUTS[spec.name](book.sheet(spec.name), result)
             continue
         table = result.table(spec.table or spec.name.casefold())
+        if table is None and not spec.placeholder:
+            continue  # a sheet this run has nothing for (no diagnosis of a solved plan, say)
+        sheet = book.sheet(spec.name)
         if table is None:
             sheet.put(
                 1, 1, f"No results: the scenario is {result.status}. See the Summary and Diagnosis sheets.", style=BOLD

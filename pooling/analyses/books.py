@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import __version__, fmt, words
+from .. import fmt, words
 from ..files import write_output
 from ..outputs import COMPARISON, PARTNERSHIP, SWEEP
 from ..scenario import ScenarioError
 from ..solve import OPTIMAL
+from ..version import __version__
 from ..xlsx.book import BOLD, TITLE, WRAP, Book
 from .compare import Comparison
 from .partnership import Partnership

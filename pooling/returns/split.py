@@ -21,13 +21,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import __version__, schema
+from .. import schema
 from ..errors import WriteError
 from ..files import atomic_write
 from ..schema import normalise
-from ..tables import code_text, locate, read_place
+from ..tables import code_or_none, locate, read_place
 from ..template import column_validation
 from ..validate import validate
+from ..version import __version__
 from ..xlsx.book import BOLD, HEADER, TITLE, UNLOCKED, Book, Sheet
 from ..xlsx.read import RawWorkbook
 from ..xlsx.refs import column_letter
@@ -65,13 +66,7 @@ class PlaceTable:
         return values[column - 1] if column and column <= len(values) else None
 
     def code(self, values: list, name: str) -> str | None:
-        value = self.value(values, name)
-        if value is None or str(value).strip() == "":
-            return None
-        try:
-            return code_text(value, name)
-        except ValueError:
-            return str(value)
+        return code_or_none(self.value(values, name), name)
 
     @property
     def last_row(self) -> int:

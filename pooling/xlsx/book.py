@@ -118,12 +118,22 @@ class Sheet:
 
     def note(self, row: int, column: int, text: str, width: float = 300, height: float = 110) -> None:
         """A comment (Excel "note") on a cell: guidance, shown when hovered."""
-        self.worksheet.write_comment(row - 1, column - 1, text, {"author": "pooling", "x_scale": width / 128, "y_scale": height / 74})
+        self.worksheet.write_comment(
+            row - 1, column - 1, text, {"author": "pooling", "x_scale": width / 128, "y_scale": height / 74}
+        )
 
-    def dropdown(self, first_row: int, last_row: int, column: int, source, error: str, title: str = "Not in the list") -> None:
+    def dropdown(
+        self, first_row: int, last_row: int, column: int, source, error: str, title: str = "Not in the list"
+    ) -> None:
         """A list to pick from in a column's cells: ``source`` is the choices or a range
         (``=Partners!$A$2:$A$500``); anything else typed is refused with ``error``."""
-        options = {"validate": "list", "source": source, "ignore_blank": True, "error_title": title, "error_message": error}
+        options = {
+            "validate": "list",
+            "source": source,
+            "ignore_blank": True,
+            "error_title": title,
+            "error_message": error,
+        }
         self.worksheet.data_validation(first_row - 1, column - 1, last_row - 1, column - 1, options)
 
     def share(self, first_row: int, last_row: int, column: int, title: str, message: str) -> None:

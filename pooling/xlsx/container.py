@@ -45,7 +45,6 @@ RATIO_FLOOR = 1024 * 1024
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_OFFICE_DOCUMENT = NS_REL + "/officeDocument"
 REL_WORKSHEET = NS_REL + "/worksheet"
 REL_STYLES = NS_REL + "/styles"
