@@ -24,6 +24,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from pooling.scenario import SOLVERS  # noqa: E402
 
 # Rows of the Audit sheets, and Summary notes, that differ between any two runs.
 VOLATILE = ("run at", "run time", "time:", "input workbook", "scenario file", "tool", "python version", "made")
@@ -90,7 +92,7 @@ def same(a, b) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("other", type=Path, help="the other checkout (e.g. a git worktree of main)")
-    parser.add_argument("--solver", choices=["cbc", "highs"], help="override every scenario's solver")
+    parser.add_argument("--solver", choices=SOLVERS, help="override every scenario's solver")
     parser.add_argument("--only", action="append", default=[], help="only this scenario (file stem); repeatable")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as mine_dir, tempfile.TemporaryDirectory() as other_dir:

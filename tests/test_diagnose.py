@@ -4,11 +4,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from pooling import scenario
 from pooling.cli import main
 
 from .helpers import place_sheets, solve, write_sheets
 
-SOLVERS = ["cbc", "highs"]
+SOLVERS = list(scenario.SOLVERS)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)

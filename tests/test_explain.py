@@ -3,6 +3,7 @@
 import pytest
 
 from pooling.explain import statements
+from pooling.scenario import SOLVERS
 
 from .helpers import place_sheets, solve
 
@@ -23,7 +24,7 @@ SHEETS = place_sheets(
 )
 
 
-@pytest.fixture(scope="module", params=["cbc", "highs"])
+@pytest.fixture(scope="module", params=list(SOLVERS))
 def result(tmp_path_factory, request):
     return solve(tmp_path_factory.mktemp("explain"), SHEETS, solver=request.param)
 
@@ -91,7 +92,7 @@ def test_a_programme_that_gets_nothing_says_what_it_would_lose(tmp_path):
         outcomes=[("O", 1000, None, None)],
         effects=[("P1", "O", 20, None), ("P2", "O", 5, None)],
     )
-    for solver in ("cbc", "highs"):
+    for solver in SOLVERS:
         result = solve(tmp_path, sheets, solver=solver)
         (position,) = result.positions
         assert position.sentence == (

@@ -7,11 +7,11 @@ with both CBC and HiGHS.
 
 import pytest
 
-from pooling import families
+from pooling import families, scenario
 
 from .helpers import has_constraint, place_sheets, shadow, solve
 
-SOLVERS = ["cbc", "highs"]
+SOLVERS = list(scenario.SOLVERS)
 approx = lambda value: pytest.approx(value, rel=1e-7, abs=1e-6)  # noqa: E731
 
 ONE_COUNCIL = [("A", "council", None, None)]

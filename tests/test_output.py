@@ -31,7 +31,14 @@ def test_contract_sheets_are_present_after_the_input_sheets(written):
     assert names[: len(INPUT_SHEETS)] == INPUT_SHEETS
     # every result sheet in the order outputs.RUN gives, but the diagnosis of an infeasible plan
     assert names[len(INPUT_SHEETS) :] == [name for name in RUN.names if name != "Diagnosis"]
-    assert names[len(INPUT_SHEETS) :][:6] == ["Summary", "Allocation", "Flows", "Pool", "Outcomes achieved", "Constraints"]
+    assert names[len(INPUT_SHEETS) :][:6] == [
+        "Summary",
+        "Allocation",
+        "Flows",
+        "Pool",
+        "Outcomes achieved",
+        "Constraints",
+    ]
     assert names[-1] == "Audit" and set(RUN.signature) <= set(names)
 
 

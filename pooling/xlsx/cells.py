@@ -118,7 +118,7 @@ class _Row:
 
 
 @dataclass
-class _Sheet:
+class _ParsedSheet:
     xml: bytes
     root: Tag
     sheet_data: Tag
@@ -144,7 +144,7 @@ def _check_encoding(xml: bytes) -> None:
         raise PackageError(f"the worksheet part is encoded as {match.group(1).decode('ascii', 'replace')}, not UTF-8")
 
 
-def _read_sheet(xml: bytes) -> _Sheet:
+def _read_sheet(xml: bytes) -> _ParsedSheet:
     _check_encoding(xml)
     tags = scan(xml, max_depth=3)
     if not tags or tags[0].depth != 0:
@@ -236,7 +236,7 @@ def _read_sheet(xml: bytes) -> _Sheet:
             if bounds[:2] != bounds[2:]:
                 arrays.append(bounds)
 
-    return _Sheet(
+    return _ParsedSheet(
         xml=xml,
         root=root,
         sheet_data=sheet_data,
@@ -372,7 +372,7 @@ def _element(open_tag: bytes, name: str, content: bytes) -> bytes:
     return open_tag[:-1] + b"/>"
 
 
-def _replace_cell(sheet: _Sheet, tag: Tag, value, where: str) -> bytes:
+def _replace_cell(sheet: _ParsedSheet, tag: Tag, value, where: str) -> bytes:
     """The new bytes of an existing cell: its attributes kept (but t, cm, vm), its value
     replaced, any child other than <f>, <v>, <is> (an extLst) kept."""
     xml = sheet.xml
@@ -572,7 +572,7 @@ def _widen_spans(spans: bytes, columns: list[int]) -> bytes | None:
     return f"{low}:{high}".encode()
 
 
-def _dimension_edit(sheet: _Sheet, written: list[tuple[int, int]]) -> tuple[int, int, bytes] | None:
+def _dimension_edit(sheet: _ParsedSheet, written: list[tuple[int, int]]) -> tuple[int, int, bytes] | None:
     """The <dimension ref> grown to cover every cell, as one edit (None when it already does)."""
     tag = sheet.dimension
     if tag is None:
