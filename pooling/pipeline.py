@@ -33,8 +33,9 @@ from .outputs import RUN
 from .place import Place
 from .precision import optimum_difference
 from .report import Tables, build_tables, column_names
+from .rule import reported_plan
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
-from .solve import INFEASIBLE, OPTIMAL, Solution, solve
+from .solve import INFEASIBLE, OPTIMAL, TIME_LIMIT, Solution, solve
 from .validate import load
 from .version import __version__
 from .write import note_sheets, write_result
@@ -64,6 +65,7 @@ class Result:
     messages: list[str] = field(default_factory=list)  # what the user should know about the output
     diagnosis: Diagnosis | None = None  # why the scenario is infeasible, when it is
     counterpart: Solution | None = None  # the same scenario with pooling switched, when solved
+    value: Solution | None = None  # the value LP (stage 1 of the plan rule); ``solution`` is the plan
 
     # -- headline figures ------------------------------------------------------------------
 
@@ -99,9 +101,11 @@ class Result:
         unspent = available - spent
         if abs(unspent) <= 1e-7 * max(1.0, available):  # solver tolerance, not money
             unspent = 0.0
+        allocation = self.tables.allocation.iloc[:-1]
         return {
             "available": available,
             "spent": spent,
+            "spent on pooled programmes": float(allocation.loc[allocation["Pooled"] == "yes", "Total"].sum()),
             "pooled": float(pool["Contribution"].sum()),
             "spent on others' programmes": float(pool["Spent on others' programmes"].sum()),
             "savings received": float(pool["Savings received"].sum()),
@@ -220,6 +224,18 @@ class Result:
             ("Solver", self.solution.solver),
             ("Solver version", self.solution.solver_version),
             ("Solver status", f"{self.status} ({self.solution.message})"),
+            (
+                "Plan rule",
+                "contract v1.1: the value LP, then the plan within 1e-7 of its optimum closest to the base-year "
+                "budget, then the least money crossing partners"
+                if self.solution.stages
+                else "none (no optimal plan)",
+            ),
+            *(
+                (f"Stage {stage.name}", f"{stage.solver}, {stage.seconds:.3f} s, {stage.status}")
+                for stage in self.solution.stages
+            ),
+            ("Plan's own objective value", repr(self.solution.plan_value)),
             ("PuLP version", pulp.__version__ if hasattr(pulp, "__version__") else "unknown"),
             ("Python version", platform.python_version()),
             ("Variables", f"{len(self.model.variables()):,}"),
@@ -308,12 +324,14 @@ class Result:
 
 
 def solve_scenario(
-    scenario: Scenario, place: Place, package: Package, solver: str | None = None, counterpart: bool = False
+    scenario: Scenario, place: Place, package: Package, counterpart: bool = False, time_limit: float = TIME_LIMIT
 ) -> Result:
     """Build, solve and explain one scenario for a loaded place.
 
-    With ``counterpart``, the same scenario is also solved with pooling switched
-    (pooled ↔ silo), so the result can state the partnership dividend.
+    The value LP is solved with the scenario's solver, and the plan reported is the one
+    the contract's rule picks among its optima (``rule.py``). With ``counterpart``, the
+    same scenario is also solved with pooling switched (pooled ↔ silo), so the result can
+    state the partnership dividend (its value only: no plan of it is reported).
     """
     started = dt.datetime.now(dt.UTC)
     timings = {}
@@ -323,29 +341,36 @@ def solve_scenario(
         raise ScenarioError(problems, str(scenario.path or "scenario"))
     model = build(place, scenario)
     timings["build"] = time.perf_counter() - clock
-    solution = solve(model, solver)
-    timings["solve"] = solution.seconds
+    value = solve(model, time_limit=time_limit)
+    timings["solve"] = value.seconds
+    clock = time.perf_counter()
+    solution = reported_plan(model, value, time_limit)
+    if solution.stages:
+        timings["plan"] = time.perf_counter() - clock
     clock = time.perf_counter()
     if solution.status == OPTIMAL:
-        binding = binding_constraints(model, solution)
-        grouped = statements(model, solution, binding)
-        positions = programme_positions(model, solution, binding)
+        # What binds, and why a programme sits where it does, are the value LP's: its shadow
+        # prices hold at its own optimum. Every figure of the plan is the rule's plan's.
+        binding = binding_constraints(model, value)
+        grouped = statements(model, value, binding)
+        positions = programme_positions(model, value, binding)
         tables = build_tables(model, solution, binding, positions)
-        notes = cell_notes(model, solution, grouped)
+        notes = cell_notes(model, value, grouped)
     else:
         binding, grouped, positions, tables, notes = [], [], [], None, {}
-    diagnosis = diagnose(place, scenario, solver) if solution.status == INFEASIBLE else None
+    diagnosis = diagnose(place, scenario) if solution.status == INFEASIBLE else None
     timings["explain"] = time.perf_counter() - clock
     result = Result(
         place, package, scenario, model, solution, binding, grouped, positions, tables, notes, started, timings
     )
     result.diagnosis = diagnosis
+    result.value = value
     result.workbook_sha256 = package.sha256
     result.scenario_sha256 = scenario.sha256
     if counterpart:
         clock = time.perf_counter()
         other = dataclasses.replace(scenario, pooling="silo" if scenario.pooling == "pooled" else "pooled")
-        result.counterpart = solve(build(place, other), solver)
+        result.counterpart = solve(build(place, other), time_limit=time_limit)
         timings["counterpart"] = time.perf_counter() - clock
     return result
 

@@ -199,7 +199,7 @@ def build_tables(
                 place.programmes[position.programme].name,
                 years[position.year - 1],
                 position.position,
-                position.spend,
+                model.spent(solution, position.programme, position.year),  # the plan's, as Allocation shows
                 position.limit,
                 position.own_value,
                 position.other_use,

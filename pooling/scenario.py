@@ -44,7 +44,7 @@ class Scenario:
     objective: str = "outcomes"
     pooling: str = "pooled"
     ring_fencing: str | tuple[str, ...] = "removed"  # "kept", "removed" or streams kept ring-fenced
-    solver: str = "cbc"
+    solver: str = "highs"
     freeze: bool = True
     freeze_grant: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_FREEZE_GRANT))
     growth: float = 0.0  # council tax, a year, when not frozen
@@ -184,7 +184,7 @@ def scenario_from_dict(
 
     objective = _choice(data, "objective", OBJECTIVES, "outcomes", problems)
     pooling = _choice(data, "pooling", POOLING, "pooled", problems)
-    solver = _choice(data, "solver", SOLVERS, "cbc", problems)
+    solver = _choice(data, "solver", SOLVERS, "highs", problems)
     ring_fencing: str | tuple[str, ...] = "removed"
     if "ring_fencing" in data:
         value = data["ring_fencing"]

@@ -41,6 +41,17 @@ from .precision import DUAL_TOLERANCE, PRIMAL_TOLERANCE
 from .scenario import SOLVERS
 
 OPTIMAL, INFEASIBLE, UNBOUNDED, NOT_SOLVED = "optimal", "infeasible", "unbounded", "not solved"
+TIME_LIMIT = 600.0  # seconds each solver may take on one stage; past it, a SolverError
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the plan rule (``rule.py``): what it found, with which solver, how fast."""
+
+    name: str
+    solver: str
+    seconds: float
+    status: str
 
 
 @dataclass
@@ -55,6 +66,9 @@ class Solution:
     reduced_costs: dict[str, float] = field(default_factory=dict)  # variable name -> d objective / d value
     message: str = ""  # what the solver said, in words
     timings: dict[str, float] = field(default_factory=dict)  # phases of the solve, where known
+    stages: list[Stage] = field(default_factory=list)  # the plan rule's stages, when it ran
+    plan_value: float | None = None  # the reported plan's own objective (within ε of ``objective``)
+    other_optima: bool = False  # other plans reach the same value (the value LP's own answer differed)
 
     @property
     def optimal(self) -> bool:
@@ -64,13 +78,15 @@ class Solution:
         return self.values.get(variable.name, 0.0)
 
 
-def solve(model: Model, solver: str | None = None) -> Solution:
-    """Solve with the scenario's solver (or ``solver``), never raising for a non-optimal status."""
+def solve(model: Model, solver: str | None = None, time_limit: float = TIME_LIMIT) -> Solution:
+    """Solve the value LP with the scenario's solver (or ``solver``). A non-optimal status is
+    a Solution saying so; a solver that cannot run, or does not finish in ``time_limit``
+    seconds, raises :class:`~pooling.errors.SolverError`."""
     solver = solver or model.scenario.solver
     if solver == "cbc":
-        return _solve_cbc(model)
+        return _solve_cbc(model, time_limit)
     if solver == "highs":
-        return _solve_highs(model)
+        return _solve_highs(model, time_limit)
     raise SolverError(f"unknown solver {solver!r} (known: {', '.join(SOLVERS)})")
 
 
@@ -103,12 +119,13 @@ def cbc_version() -> str:
     return "CBC (version unknown)"
 
 
-def _solve_cbc(model: Model) -> Solution:
+def _solve_cbc(model: Model, time_limit: float) -> Solution:
     problem = model.problem
     command = pulp.COIN_CMD(
         path=cbc_path(),
         msg=False,
         mip=False,
+        timeLimit=time_limit,
         options=[f"primalTolerance {PRIMAL_TOLERANCE}", f"dualTolerance {DUAL_TOLERANCE}"],
     )
     started = time.perf_counter()
@@ -118,6 +135,8 @@ def _solve_cbc(model: Model) -> Solution:
         raise SolverError(f"CBC could not be run: {exc}") from None
     seconds = time.perf_counter() - started
     status = _CBC_STATUS.get(code, NOT_SOLVED)
+    if status == NOT_SOLVED and seconds >= time_limit:
+        raise SolverError(f"CBC did not finish in {time_limit:.0f} s")
     solution = Solution(
         status=status,
         objective=None,
@@ -240,16 +259,19 @@ def configured_highs(columns: int):
     return highs
 
 
-def _solve_highs(model: Model) -> Solution:
+def _solve_highs(model: Model, time_limit: float) -> Solution:
     clock = time.perf_counter()
     lp, variables, constraints = highs_lp(model)
     highs = configured_highs(len(variables))
+    highs.setOptionValue("time_limit", float(time_limit))
     highs.passModel(lp)
     converted = time.perf_counter()
     highs.run()
     ran = time.perf_counter()
     status_code = highs.getModelStatus()
     HMS = highspy.HighsModelStatus
+    if status_code == HMS.kTimeLimit:
+        raise SolverError(f"HiGHS did not finish in {time_limit:.0f} s")
     status = {
         HMS.kOptimal: OPTIMAL,
         HMS.kInfeasible: INFEASIBLE,
@@ -272,8 +294,6 @@ def _solve_highs(model: Model) -> Solution:
         solution.values = dict(zip(names, col_value))
         solution.reduced_costs = dict(zip(names, result.col_dual)) if variables else {}
         solution.shadow_prices = dict(zip((c.name for c in constraints), result.row_dual)) if constraints else {}
-        for variable, value in zip(variables, col_value):
-            variable.varValue = value
         solution.objective = _objective_value(model, solution)
     done = time.perf_counter()
     solution.timings = {"convert": converted - clock, "run": ran - converted, "read back": done - ran}

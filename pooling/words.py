@@ -229,6 +229,22 @@ def dividend_sentence(result) -> str | None:
     )
 
 
+def plan_rule(result) -> str:
+    """Which rule chose the plan, in a sentence a board reads."""
+    base = result.place.base_year
+    if result.scenario.objective == "least-cost":
+        opening = "Of the plans that meet every target at this cost"
+    else:
+        opening = "Of the plans that reach this value"
+    sentence = (
+        f"{opening}, this is the one closest to the {base} budget: changes fall in proportion to each "
+        "programme's baseline, and each partner funds its own programmes first."
+    )
+    if result.solution.other_optima:
+        sentence += " Other plans reach the same value; this rule picks one, the same whichever solver ran."
+    return sentence
+
+
 def headline(result) -> list[str]:
     """The run in a few sentences, for the Summary and the board."""
     place = result.place
@@ -253,7 +269,7 @@ def headline(result) -> list[str]:
             f"{place.name}, {result.scenario.name}: over {span} the partners spend "
             f"{money_short(totals['spent'], units)}"
             + (
-                f", of which {money_short(totals['pooled'], units)} goes to pooled programmes,"
+                f", of which {money_short(totals['spent on pooled programmes'], units)} goes to pooled programmes,"
                 if result.scenario.pooling == "pooled"
                 else " in silo,"
             )
@@ -266,6 +282,8 @@ def headline(result) -> list[str]:
             f"{money_short(totals['spent'], units)} ({money_short(result.objective, units)} present value), leaving "
             f"{money_short(totals['unspent'], units)} of the {money_short(totals['available'], units)} available unspent."
         )
+    if result.solution.stages:
+        sentences.append(plan_rule(result))
     dividend = dividend_sentence(result)
     if dividend:
         sentences.append(dividend)
@@ -298,13 +316,15 @@ def terminal_summary(result) -> list[str]:
         return lines
     objective = money_pounds(result.objective) if result.objective_unit == "£" else money_units(result.objective, units)
     lines.append(f"Objective:  {objective} ({objective_words(result)})")
+    if result.solution.stages:
+        lines.append(f"Plan:       {plan_rule(result)}")
     totals = result.totals()
     span = f"{years[0]} to {years[-1]}"
     dividend = dividend_sentence(result)
     if dividend:
         lines.append(f"Dividend:   {dividend}")
     if result.scenario.pooling == "pooled":
-        lines.append(f"Pooled:     {money_short(totals['pooled'], units)} into pooled programmes, {span}")
+        lines.append(f"Pooled:     {money_short(totals['spent on pooled programmes'], units)} spent on pooled programmes, {span}")
     else:
         lines.append("Pooled:     nothing (silo: each partner funds only the programmes it leads)")
     lines.append(
@@ -312,7 +332,7 @@ def terminal_summary(result) -> list[str]:
     )
     lines.append(f"Largest allocations ({span}):")
     lines += [f"  {name} ({code}): {money_short(total, units)}" for code, name, total in result.largest_allocations()]
-    lines.append(f"Binding constraints: {len(result.binding)}; worth most at the margin:")
+    lines.append("What binds, worth most at the margin:")
     lines += [f"  - {statement.sentence}" for statement in result.top_statements(5)]
     for outcome, year, shortfall in result.missed_targets()[:5]:
         lines.append(f"Missed target: {place.outcomes[outcome].name} in {year}, short by {shortfall:,.1f}")

@@ -19,7 +19,7 @@ STEPS = (
     ("data", ("schema", "outputs", "place")),
     ("load and validate", ("tables", "validate", "scenario")),
     ("build", ("funding", "families", "model")),
-    ("solve", ("solve",)),
+    ("solve", ("solve", "rule")),
     ("explain", ("words", "explain", "diagnose", "report", "rounding")),
     ("write", ("board", "write", "template")),
     ("run", ("pipeline",)),

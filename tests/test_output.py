@@ -155,7 +155,9 @@ def test_audit_traces_the_run(written):
     assert audit["Scenario file SHA-256"] == hashlib.sha256(scenario_file.read_bytes()).hexdigest()
     assert audit["Lever: pooling"] == "pooled"
     assert audit["Lever: ring_fencing"] == "removed"
-    assert audit["Solver version"].startswith("CBC")
+    assert audit["Solver version"].startswith("HiGHS")  # the default solver
+    assert audit["Stage 2 closest to the base-year budget"].startswith("Clarabel")
+    assert audit["Stage 3 each partner funds its own first"].startswith("HiGHS")
     assert audit["Tool"].startswith("pooling ")
 
 

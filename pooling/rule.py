@@ -1,0 +1,304 @@
+"""Which plan is reported: the rule of contract v1.1, stages 2 and 3 after the value LP.
+
+The optimum is rarely unique: money that buys nothing more can sit in many places, and
+two solvers (or two versions of one) return different optimal vertices. The reported
+plan is fixed by a rule instead, so that every figure a board quotes is the same
+whichever solver ran::
+
+    stage 1  the value LP (``solve.solve``): z*, shadow prices and reduced costs
+    stage 2  minimise  Σ_t Σ_p (spend[p,t] − Baseline_p)² / max(Baseline_p, 1)
+             subject to every constraint of the model and
+                 objective ≥ z* − ε   (maximising outcome value)
+                 objective ≤ z* + ε   (minimising cost),     ε = 1e-7 × max(|z*|, 1)
+    stage 3  minimise  Σ x[s,p,t] over i(s) ≠ ℓ(p)   (money crossing partners)
+             subject to every constraint, spend[p,t] held at stage 2's value to 1e-7 of
+             its size, the outcomes at what that spend buys; a vertex
+
+Stage 2 is strictly convex in spend, so spend is unique: changes from the base year fall
+in proportion to each programme's baseline, as far as the optimum allows. It is a convex
+QP, solved by an interior-point method (Clarabel), which is quick on these degenerate
+models where an active-set QP can stall at the same objective for minutes; the columns
+are scaled to the size of their values and the objective row by |z*| first, because an
+interior-point method reads badly scaled rows as infeasibility. Should Clarabel fail
+short of its time limit, HiGHS's QP solver tries. Stage 3 is an LP solved by HiGHS, from a cold start
+(so the same LP gives the same vertex whichever solver found z*), by the simplex method
+(interior point with crossover for large models): a vertex, so the flows hold no dust.
+With spend held, the outcomes are what that spend buys; if it cannot hold spend to 1e-7
+(an interior-point answer may lie a hair outside the feasible set), it holds it to 1e-6
+and then 1e-5, as long as the plan's value stays within ε, and the Audit says so.
+
+The reported :class:`~pooling.solve.Solution` has stage 3's values with stage 1's
+objective (z*), shadow prices and reduced costs, and the stages with their solvers and
+times. Coalition values, lever prices and sweep objectives are stage-1 optima and never
+come here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import clarabel
+import highspy
+import numpy as np
+import pulp
+import scipy.sparse as sparse
+
+from .errors import SolverError
+from .model import Model
+from .solve import TIME_LIMIT, Solution, Stage, configured_highs, highs_lp, model_arrays, new_highs
+
+EPSILON = 1e-7  # the contract's ε, as a share of max(|z*|, 1)
+HOLD = 1e-7  # spend held in stage 3 to this share of its size (the same relative precision)
+# Stage 3 holds spend to these shares of its size, tried in turn: an interior-point answer
+# may lie a hair outside the feasible set.
+HOLDS = (HOLD, 1e-6, 1e-5)
+# Under least cost, stage 3's second solve buys the most outcomes after the least crossing
+# money, weighted well below it (outcome value scaled to 1, times this).
+OUTCOME_WEIGHT = 1e-6
+# How far (a share of ε) the second solve may let the objective slip, and the plan's value
+# stray beyond ε: the solvers' precision.
+BAND_PRECISION = 0.01
+CLARABEL_VERSION = f"Clarabel {clarabel.__version__}"
+
+
+def epsilon(z: float) -> float:
+    """ε = 1e-7 × max(|z*|, 1): how far below (or above, for least cost) z* a plan may be."""
+    return EPSILON * max(abs(z), 1.0)
+
+
+def reported_plan(model: Model, value: Solution, time_limit: float = TIME_LIMIT) -> Solution:
+    """The plan the contract's rule picks, for a model whose value LP ``value`` is optimal."""
+    if not value.optimal or not model.spend:
+        return value
+    variables, _, cost, col_lower, col_upper, row_lower, row_upper, starts, indices, values = model_arrays(model)
+    matrix = sparse.csr_matrix((values, indices, starts), shape=(len(row_lower), len(variables)))
+    first = np.array([value.values.get(variable.name, 0.0) for variable in variables])
+    column = {id(variable): index for index, variable in enumerate(variables)}
+    spend = np.array([column[id(variable)] for variable in model.spend.values()], dtype=np.int64)
+    baselines = np.array([model.place.programmes[p].baseline for p, _ in model.spend])
+    maximise = model.problem.sense == pulp.LpMaximize
+    arrays = (matrix, cost, col_lower, col_upper, row_lower, row_upper)
+
+    stages = [Stage("1 value", value.solver_version, value.seconds, value.message)]
+    clock = time.perf_counter()
+    closest, solver, status = closest_to_budget(arrays, first, spend, baselines, value.objective, maximise, time_limit)
+    stages.append(Stage("2 closest to the base-year budget", solver, time.perf_counter() - clock, status))
+
+    crossing = np.zeros(len(variables))
+    for (stream, programme, _), variable in model.x.items():
+        if model.stream(stream).partner != model.place.programmes[programme].lead:
+            crossing[column[id(variable)]] = 1.0
+    clock = time.perf_counter()
+    plan, solver, note = least_crossing(model, value, closest, spend, crossing, maximise, time_limit)
+    stages.append(Stage("3 each partner funds its own first", solver, time.perf_counter() - clock, note))
+
+    names = [variable.name for variable in variables]
+    others = bool(np.any(np.abs(first[spend] - plan[spend]) > 1e-6 * np.maximum(1.0, np.abs(plan[spend]))))
+    return dataclasses.replace(
+        value,
+        values=dict(zip(names, plan.tolist())),
+        stages=stages,
+        plan_value=float(cost @ plan),
+        other_optima=others,
+        seconds=value.seconds + sum(stage.seconds for stage in stages[1:]),
+    )
+
+
+def closest_to_budget(arrays, first, spend, baselines, z, maximise, time_limit) -> tuple[np.ndarray, str, str]:
+    """Stage 2: the plan within ε of z* closest to the base-year budget (values, solver, status)."""
+    matrix, cost, col_lower, col_upper, row_lower, row_upper = arrays
+    n = len(cost)
+    weights = 1.0 / np.maximum(baselines, 1.0)
+    hessian = np.zeros(n)
+    linear = np.zeros(n)
+    hessian[spend] = 2.0 * weights  # ½ xᵀPx + qᵀx = Σ w (x − B)² less a constant
+    linear[spend] = -2.0 * weights * baselines
+    band = epsilon(z)
+    try:
+        return _clarabel(matrix, cost, col_lower, col_upper, row_lower, row_upper, hessian, linear, first, z, band,
+                         maximise, time_limit), CLARABEL_VERSION, "solved"  # fmt: skip
+    except _Failed as failure:
+        if failure.timed_out:
+            raise SolverError(
+                f"stage 2 of the plan rule (the plan closest to the base-year budget) did not finish in "
+                f"{time_limit:.0f} s ({CLARABEL_VERSION}: {failure})"
+            ) from None
+        reason = str(failure)
+    plan = _highs_qp(matrix, cost, col_lower, col_upper, row_lower, row_upper, hessian, linear, z, band, maximise,
+                     time_limit)  # fmt: skip
+    return plan, "HiGHS QP", f"solved (Clarabel: {reason})"
+
+
+class _Failed(Exception):
+    def __init__(self, message: str, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+def _clarabel(matrix, cost, col_lower, col_upper, row_lower, row_upper, hessian, linear, first, z, band, maximise,
+              time_limit) -> np.ndarray:  # fmt: skip
+    """Stage 2 by Clarabel: Ax + s = b, s in the zero cone (equalities) or the nonnegative cone."""
+    n = len(cost)
+    # Columns scaled to the size of their values (x = D u): money in £000 and outcome units
+    # side by side otherwise spread the problem over many orders of magnitude.
+    typical = np.maximum(np.abs(first), np.where(np.isfinite(col_upper), np.abs(col_upper), 0.0))
+    scale = np.maximum(typical, max(typical.max(), 1.0) * 1e-6)
+    scaled = matrix @ sparse.diags(scale)
+    objective_row = cost * scale / max(abs(z), 1.0)
+    equal = np.isfinite(row_lower) & np.isfinite(row_upper) & (row_lower == row_upper)
+    upper = np.isfinite(row_upper) & ~equal
+    lower = np.isfinite(row_lower) & ~equal
+    bounded_above, bounded_below = np.isfinite(col_upper), np.isfinite(col_lower)
+    identity = sparse.identity(n, format="csr")
+    band_row = -objective_row if maximise else objective_row
+    band_rhs = (-(z - band) if maximise else z + band) / max(abs(z), 1.0)
+    a = sparse.vstack(
+        [
+            scaled[equal],
+            scaled[upper],
+            -scaled[lower],
+            sparse.csr_matrix(band_row.reshape(1, -1)),
+            identity[bounded_above],
+            -identity[bounded_below],
+        ]
+    ).tocsc()
+    b = np.concatenate(
+        [
+            row_upper[equal],
+            row_upper[upper],
+            -row_lower[lower],
+            [band_rhs],
+            col_upper[bounded_above] / scale[bounded_above],
+            -col_lower[bounded_below] / scale[bounded_below],
+        ]
+    )
+    p = hessian * scale * scale
+    q = linear * scale
+    size = max(float(np.abs(q).max()), float(p.max()), 1e-300)
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    settings.time_limit = float(time_limit)
+    cones = [clarabel.ZeroConeT(int(equal.sum())), clarabel.NonnegativeConeT(int(a.shape[0] - equal.sum()))]
+    solution = clarabel.DefaultSolver(sparse.diags(p / size).tocsc(), q / size, a, b, cones, settings).solve()
+    status = str(solution.status)
+    if "MaxTime" in status:
+        raise _Failed(status, timed_out=True)
+    if status not in ("Solved", "AlmostSolved"):
+        raise _Failed(status)
+    return np.asarray(solution.x) * scale
+
+
+def _highs_qp(matrix, cost, col_lower, col_upper, row_lower, row_upper, hessian, linear, z, band, maximise,
+              time_limit) -> np.ndarray:  # fmt: skip
+    """Stage 2 by HiGHS's QP solver (active set), when Clarabel could not solve it."""
+    n = len(cost)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, matrix.shape[0] + 1
+    lp.col_cost_ = linear
+    lp.col_lower_ = np.where(np.isfinite(col_lower), col_lower, -highspy.kHighsInf)
+    lp.col_upper_ = np.where(np.isfinite(col_upper), col_upper, highspy.kHighsInf)
+    with_band = sparse.vstack([matrix, sparse.csr_matrix(cost.reshape(1, -1))]).tocsr()
+    low, high = (z - band, highspy.kHighsInf) if maximise else (-highspy.kHighsInf, z + band)
+    lp.row_lower_ = np.append(np.where(np.isfinite(row_lower), row_lower, -highspy.kHighsInf), low)
+    lp.row_upper_ = np.append(np.where(np.isfinite(row_upper), row_upper, highspy.kHighsInf), high)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = with_band.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = with_band.indices.astype(np.int32)
+    lp.a_matrix_.value_ = with_band.data
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, matrix.shape[0] + 1
+    lp.sense_ = highspy.ObjSense.kMinimize
+    model = highspy.HighsModel()
+    model.lp_ = lp
+    diagonal = np.nonzero(hessian)[0]
+    model.hessian_.dim_ = n
+    model.hessian_.format_ = highspy.HessianFormat.kTriangular
+    starts = np.zeros(n + 1, dtype=np.int32)
+    np.add.at(starts, diagonal + 1, 1)
+    model.hessian_.start_ = np.cumsum(starts).astype(np.int32)
+    model.hessian_.index_ = diagonal.astype(np.int32)
+    model.hessian_.value_ = hessian[diagonal]
+    highs = new_highs()
+    highs.setOptionValue("time_limit", float(time_limit))
+    highs.passModel(model)
+    highs.run()
+    status = highs.getModelStatus()
+    if status == highspy.HighsModelStatus.kTimeLimit:
+        raise SolverError(f"stage 2 of the plan rule did not finish in {time_limit:.0f} s (HiGHS QP)")
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise SolverError(
+            f"stage 2 of the plan rule could not be solved (HiGHS QP: {highs.modelStatusToString(status)})"
+        )
+    return np.asarray(highs.getSolution().col_value)
+
+
+def outcome_value(model: Model, column: dict[int, int], n: int) -> np.ndarray:
+    """The outcomes objective as a vector: Σ_t d_t Σ_o (Value_o × out[o,t] − Penalty_o × short[o,t])."""
+    place = model.place
+    vector = np.zeros(n)
+    for (outcome, t), terms in model.out.items():
+        weight = place.discount(t) * place.outcomes[outcome].value
+        for variable, coefficient in terms:
+            vector[column[id(variable)]] += weight * coefficient
+    for (outcome, t), short in model.short.items():
+        vector[column[id(short)]] -= place.discount(t) * place.outcomes[outcome].penalty
+    return vector
+
+
+def least_crossing(model, value, closest, spend, crossing, maximise, time_limit) -> tuple[np.ndarray, str, str]:
+    """Stage 3: with spend held at stage 2's values, the least money crossing partners, as a
+    vertex (HiGHS), in two solves of one LP.
+
+    Spend is held to a hair (1e-7 of its size), not exactly, because an interior-point
+    answer lies a hair from the feasible set. First the scenario's objective is made as
+    good as the held spend allows (so the hair is never spent on moving money less, and
+    the outcomes, shortfalls and cashable savings are what the spend buys); then, with
+    the objective kept there, the money crossing partners is made least, and under least
+    cost the outcomes bought as large as that allows.
+    """
+    # Cold, not warm from stage 1's basis: from the same start the same LP gives the same
+    # vertex, whichever solver found z*, so the flows do not depend on the solver either.
+    # (Large models use the interior point method with crossover, which ends at a vertex too.)
+    lp, variables, _ = highs_lp(model)
+    n = len(variables)
+    cost = np.asarray(lp.col_cost_)
+    second = crossing.copy()
+    if not maximise:
+        column = {id(variable): index for index, variable in enumerate(variables)}
+        outcomes = outcome_value(model, column, n)
+        second -= OUTCOME_WEIGHT * outcomes / max(float(np.abs(outcomes).max()), 1e-300)
+    z, band = value.objective, epsilon(value.objective)
+    nonzero = np.nonzero(cost)[0].astype(np.int32)
+    everything = np.arange(n, dtype=np.int32)
+    for hold in HOLDS:
+        highs = configured_highs(n)
+        highs.passModel(lp)
+        highs.setOptionValue("time_limit", float(time_limit))
+        held = closest[spend]
+        room = hold * np.maximum(np.abs(held), 1.0)
+        highs.changeColsBounds(len(spend), spend.astype(np.int32), held - room, held + room)
+        if not _run(highs, time_limit):
+            continue
+        best = highs.getInfo().objective_function_value
+        if (z - best if maximise else best - z) > band * (1 + BAND_PRECISION):
+            continue  # held too loosely for the value to stay within ε
+        keep = BAND_PRECISION * band
+        low, high = (best - keep, highspy.kHighsInf) if maximise else (-highspy.kHighsInf, best + keep)
+        highs.addRow(low, high, len(nonzero), nonzero, cost[nonzero])
+        highs.changeObjectiveSense(highspy.ObjSense.kMinimize)
+        highs.changeColsCost(n, everything, second)
+        if not _run(highs, time_limit):
+            continue
+        note = "optimal" if hold == HOLD else f"optimal, with spend held to {hold:g} of its size"
+        method = "interior point, crossover" if highs.getOptionValue("solver") == "ipm" else "simplex"
+        return np.asarray(highs.getSolution().col_value), f"HiGHS {highs.version()} ({method})", note
+    raise SolverError("stage 3 of the plan rule found no plan holding stage 2's spend; the model is badly scaled")
+
+
+def _run(highs, time_limit: float) -> bool:
+    """Run HiGHS; whether it found the optimum (a time limit is an error, not a retry)."""
+    highs.run()
+    status = highs.getModelStatus()
+    if status == highspy.HighsModelStatus.kTimeLimit:
+        raise SolverError(f"stage 3 of the plan rule did not finish in {time_limit:.0f} s (HiGHS)")
+    return status == highspy.HighsModelStatus.kOptimal
