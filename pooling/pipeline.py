@@ -365,6 +365,7 @@ def solve_scenario(
     )
     result.diagnosis = diagnosis
     result.value = value
+    result.messages.extend(f"The scenario: {warning}." for warning in scenario.warnings)
     result.workbook_sha256 = package.sha256
     result.scenario_sha256 = scenario.sha256
     if counterpart:

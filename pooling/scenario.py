@@ -56,6 +56,7 @@ class Scenario:
     path: Path | None = None  # the scenario file, when read from one
     overrides: tuple[str, ...] = ()  # KEY=VALUE applied on top of the file
     sha256: str = ""  # of the file's bytes as read, for the audit trail
+    warnings: tuple[str, ...] = ()  # levers that are valid but rarely what is meant
 
     def levers(self) -> list[tuple[str, str]]:
         """Every lever as resolved, for the Audit sheet and the terminal."""
@@ -247,6 +248,18 @@ def scenario_from_dict(
 
     if problems:
         raise ScenarioError(problems, source)
+    described = [_described(key, value) for key, value in (overrides or {}).items()]
+    described = [text for text in described if text]
+    if described and "name" not in (overrides or {}):
+        # Not the file's title, which names the levers as the file sets them.
+        base = path.name if path is not None else name.strip()
+        name = f"{base} with: {', '.join(dict.fromkeys(described))}"
+    warnings = []
+    if not freeze and growth == 0:
+        warnings.append(
+            "council tax is not frozen but council_tax.growth is 0%, so it stays at its base-year amount "
+            "without the freeze grant; set council_tax.growth (e.g. --set council_tax.growth=0.035) for a rise"
+        )
     return Scenario(
         name=name.strip(),
         workbook=workbook_path,
@@ -264,7 +277,30 @@ def scenario_from_dict(
         coalition=coalition,
         path=path,
         overrides=tuple(applied),
+        warnings=tuple(warnings),
     )
+
+
+def _described(key: str, value: object) -> str:
+    """An override in the words a run's name carries ('silo', 'no freeze'); '' for one
+    that does not change what is solved (the solver)."""
+    if key == "solver":
+        return ""
+    if key == "pooling":
+        return str(value)
+    if key == "council_tax.freeze":
+        return "council tax frozen" if value else "no freeze"
+    if key == "objective":
+        return "least cost" if value == "least-cost" else "outcome value"
+    if key == "ring_fencing":
+        if isinstance(value, list):
+            return "ring-fences kept for " + ", ".join(map(str, value))
+        return f"ring-fences {value}"
+    if key == "coalition" and isinstance(value, list):
+        return "pooling among " + ", ".join(map(str, value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and key.startswith(("change.", "council_tax.")):
+        return f"{key} {value:+.1%}"
+    return f"{key} = {_show(value)}"
 
 
 def check_against_place(scenario: Scenario, place) -> list[str]:

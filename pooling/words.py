@@ -324,7 +324,9 @@ def terminal_summary(result) -> list[str]:
     if dividend:
         lines.append(f"Dividend:   {dividend}")
     if result.scenario.pooling == "pooled":
-        lines.append(f"Pooled:     {money_short(totals['spent on pooled programmes'], units)} spent on pooled programmes, {span}")
+        lines.append(
+            f"Pooled:     {money_short(totals['spent on pooled programmes'], units)} spent on pooled programmes, {span}"
+        )
     else:
         lines.append("Pooled:     nothing (silo: each partner funds only the programmes it leads)")
     lines.append(

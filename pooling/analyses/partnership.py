@@ -48,6 +48,7 @@ from ..diagnose import diagnose
 from ..model import build
 from ..pipeline import solve_scenario
 from ..place import Place
+from ..precision import OBJECTIVE_PRECISION, optimum_difference
 from ..scenario import Scenario
 from ..solve import OPTIMAL, solve
 from .parallel import default_workers, parallel_map
@@ -87,12 +88,19 @@ class Game:
         return self.scenario.objective == "least-cost"
 
     def gain(self, members: frozenset[str]) -> float | None:
-        """w(S): what the coalition's pooling adds over the all-silo place."""
+        """w(S): what the coalition's pooling adds over the all-silo place (nil when the two
+        optima are the same to the solvers' precision, so no share is made of noise)."""
         value = self.values[_key(members)].value
         silo = self.values[frozenset()].value
         if value is None or silo is None:
             return None
-        return silo - value if self.least_cost else value - silo
+        return optimum_difference(silo, value) if self.least_cost else optimum_difference(value, silo)
+
+    @property
+    def precision(self) -> float:
+        """Two sums of gains closer than this are the same (the solvers' precision on v)."""
+        known = [abs(value.value) for value in self.values.values() if value.value is not None]
+        return OBJECTIVE_PRECISION * max([1.0, *known])
 
     @property
     def infeasible(self) -> list[CoalitionValue]:
@@ -115,18 +123,18 @@ class Game:
             losses[partner] = None if total is None or rest is None else total - rest
         return losses
 
-    def core_violations(self, tolerance: float = 1e-6) -> list[tuple[frozenset[str], float, float]]:
-        """Coalitions that would do better alone: (members, w(S), the shares they get)."""
+    def core_violations(self) -> list[tuple[frozenset[str], float, float]]:
+        """Coalitions that would do better alone, by more than the solvers' precision:
+        (members, w(S), the shares they get)."""
         if not self.shapley:
             return []
         found = []
-        scale = max(1.0, abs(self.dividend or 0.0))
         for members, value in self.values.items():
             if len(members) < 2 or members == self.everyone or value.status != OPTIMAL:
                 continue
             worth = self.gain(members)
             shares = sum(self.shapley[partner] for partner in members)
-            if worth - shares > tolerance * scale:
+            if worth - shares > self.precision:
                 found.append((members, worth, shares))
         return sorted(found, key=lambda item: -(item[1] - item[2]))
 
@@ -379,7 +387,8 @@ def analyse(place, package, scenario: Scenario, workers=None, samples=2000, seed
             if total_share > 0:
                 analysis.fair_cashable = {p: total_gain * positive[p] / total_share for p in place.partners}
                 analysis.transfers = {p: analysis.fair_cashable[p] - analysis.cashable_gain[p] for p in place.partners}
-                analysis.payments = settle(analysis.transfers)
+                scale = max([1.0, *(abs(gain) for gain in analysis.cashable_gain.values())])
+                analysis.payments = settle(analysis.transfers, tolerance=OBJECTIVE_PRECISION * scale)
     return analysis
 
 
