@@ -392,6 +392,11 @@ def partnership_money(analysis, amount: float) -> str:
     return money_short(amount, game.place.units) if game.least_cost else money_pounds(amount)
 
 
+def _listed(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def partnership_sentences(analysis) -> list[str]:
     """What a board can quote of ``pooling partners``."""
     game, place = analysis.game, analysis.game.place
@@ -414,18 +419,30 @@ def partnership_sentences(analysis) -> list[str]:
         f"{money(game.values[game.everyone].value)} pooled against "
         f"{money(game.values[frozenset()].value)} with every partner in silo."
     )
-    if game.shapley:
-        best = max(game.shapley, key=game.shapley.get)
-        share = game.shapley[best] / dividend if dividend else 0.0
+    if game.shapley and not dividend:
+        found.append(
+            "Pooling adds nothing here that the partners could not buy on their own, so every fair share is "
+            "nil and no payments are due."
+        )
+    elif game.shapley:
+        top = max(game.shapley.values())
+        best = [p for p, share in game.shapley.items() if top - share <= game.precision]
+        share = top / dividend
         how = (
             "exactly, over every order of joining"
             if game.exact
             else f"from {game.samples:,} sampled orders (seed {game.seed})"
         )
-        found.append(
-            f"{names[best]} makes the partnership work most: its fair share (Shapley value, {how}) is "
-            f"{money(game.shapley[best])}, {share:.0%} of the dividend."
-        )
+        if len(best) == 1:
+            found.append(
+                f"{names[best[0]]} makes the partnership work most: its fair share (Shapley value, {how}) is "
+                f"{money(top)}, {share:.0%} of the dividend."
+            )
+        else:
+            found.append(
+                f"{_listed([names[p] for p in best])} make the partnership work equally: each one's fair share "
+                f"(Shapley value, {how}) is {money(top)}, {share:.0%} of the dividend."
+            )
         losses = {p: loss for p, loss in game.walk_away().items() if loss is not None}
         if losses:
             biggest = max(losses, key=losses.get)

@@ -78,9 +78,11 @@ from __future__ import annotations
 
 import re
 
+import clarabel
 import highspy
 import numpy as np
 import openpyxl
+from scipy import sparse
 
 INF = highspy.kHighsInf
 UNITS = {"£": 1.0, "£000": 1e3, "£m": 1e6}
@@ -157,7 +159,8 @@ class _LP:
         self.row_lb.append(lb)
         self.row_ub.append(ub)
 
-    def solve(self, maximise: bool):
+    def highs(self, maximise: bool) -> highspy.Highs:
+        """A HiGHS instance holding this LP."""
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         lp = highspy.HighsLp()
@@ -181,6 +184,10 @@ class _LP:
         lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
         lp.a_matrix_.value_ = np.array(value, dtype=float)
         h.passModel(lp)
+        return h
+
+    def solve(self, maximise: bool):
+        h = self.highs(maximise)
         h.run()
         st = h.getModelStatus()
         if st == highspy.HighsModelStatus.kUnboundedOrInfeasible:
@@ -189,6 +196,7 @@ class _LP:
             h.run()
             st = h.getModelStatus()
         if st == highspy.HighsModelStatus.kOptimal:
+            self.values = np.array(h.getSolution().col_value)
             return "optimal", h.getInfo().objective_function_value
         if st == highspy.HighsModelStatus.kModelEmpty:  # no columns: only the row bounds matter
             ok = all(lo <= 1e-9 and hi >= -1e-9 for lo, hi in zip(self.row_lb, self.row_ub))
@@ -244,6 +252,7 @@ def build(workbook_path, scenario: dict | None = None):
             pooled=_yes(row.get("pooled"), False),
             min=_num(row.get("min"), 0.0),
             max=_num(row.get("max"), INF),
+            baseline=_num(row.get("baseline"), 0.0),
         )
 
     # Outcomes, with year columns overriding Target
@@ -394,6 +403,7 @@ def build(workbook_path, scenario: dict | None = None):
         lp.row(coefs, lb=0.0, ub=0.0)
 
     # 6 targets
+    shorts = []
     for o, oc in outs.items():
         for t in years:
             target = oc["target"][t]
@@ -403,11 +413,21 @@ def build(workbook_path, scenario: dict | None = None):
                 lp.row({out[o, t]: 1.0}, lb=target)
             else:
                 short = lp.var(cost=-d[t] * oc["penalty"])
+                shorts.append(short)
                 lp.row({out[o, t]: 1.0, short: 1.0}, lb=target)
 
     n_short = 0 if least_cost else sum(1 for o in outs for t in years if outs[o]["target"][t] is not None)
     info = dict(
-        x=len(x), out=len(out), short=n_short, y=len(lp.cost) - len(x) - len(out) - n_short, rows=len(lp.rows), T=T, k=k
+        x=len(x),
+        out=len(out),
+        short=n_short,
+        y=len(lp.cost) - len(x) - len(out) - n_short,
+        rows=len(lp.rows),
+        T=T,
+        k=k,
+        spend=spend,
+        baseline={p: pg["baseline"] for p, pg in progs.items()},
+        outcome_columns=[*out.values(), *shorts],
     )
     return lp, not least_cost, info
 
@@ -420,3 +440,87 @@ def oracle_solve(workbook_path, scenario: dict | None = None) -> tuple[str, floa
     """
     lp, maximise, _ = build(workbook_path, scenario)
     return lp.solve(maximise)
+
+
+# --------------------------------------------------------------------------- the reported plan
+def oracle_plan(workbook_path, scenario: dict | None = None) -> dict[tuple[str, int], float] | None:
+    """Stage 2 of "Which plan is reported" (contract v1.1): spend[p,t] of the plan within
+    eps = 1e-7 max(|z*|, 1) of z* that minimises sum (spend - Baseline)^2 / max(Baseline, 1).
+
+    Written from the contract alone: the value LP by HiGHS's simplex; then the same rows
+    with the objective as a band row (divided by max(|z*|, 1)), one column per spend[p,t]
+    tied to its sum of x, and the QP  min 1/2 s'Ps + q's  handed to Clarabel (an
+    interior-point conic solver) in its own form Ax + slack = b, slack in the zero cone
+    for equalities and the nonnegative cone otherwise. HiGHS's active-set QP would do in
+    principle, but stalls on these degenerate models. None unless the value LP is optimal.
+    """
+    lp, maximise, info = build(workbook_path, scenario)
+    status, z = lp.solve(maximise)
+    if status != "optimal":
+        return None
+    eps = 1e-7 * max(abs(z), 1.0)
+    size = max(abs(z), 1.0)
+    band = {j: c / size for j, c in enumerate(lp.cost) if c != 0.0}
+    if maximise:
+        lp.row(band, lb=(z - eps) / size)
+    else:
+        lp.row(band, ub=(z + eps) / size)
+    column = {}
+    for (p, t), coefs in info["spend"].items():
+        column[p, t] = lp.var(lb=-INF)
+        lp.row({column[p, t]: 1.0, **{j: -a for j, a in coefs.items()}}, lb=0.0, ub=0.0)
+    n = len(lp.cost)
+    q = np.zeros(n)
+    diagonal = np.zeros(n)
+    for (p, _), j in column.items():
+        # w (s - B)^2 = w s^2 - 2 w B s + constant: P = 2w, q = -2wB
+        weight = 1.0 / max(info["baseline"][p], 1.0)
+        diagonal[j] = 2.0 * weight
+        q[j] = -2.0 * weight * info["baseline"][p]
+    # Columns in units of their kind's typical size (x = D u): money and outcome units
+    # differ by orders of magnitude, which an interior-point method reads badly.
+    first = np.abs(np.append(lp.values, [0.0] * len(column)))
+    for (p, t), j in column.items():
+        first[j] = sum(first[i] for i in info["spend"][p, t])
+    kind = np.zeros(n, dtype=bool)
+    kind[info["outcome_columns"]] = True
+    scale = np.ones(n)
+    for members in (kind, ~kind):
+        sizes = first[members & (first > 0)]
+        typical = float(np.median(sizes)) if len(sizes) else 1.0
+        scale[members] = np.maximum(first[members], typical)
+
+    equalities, inequalities = [], []  # (coefs, b) for  coefs . x (+ slack) = / <= b
+    for coefs, lo, hi in zip(lp.rows, lp.row_lb, lp.row_ub):
+        if lo == hi:
+            equalities.append((coefs, hi))
+            continue
+        if hi < INF:
+            inequalities.append((coefs, hi))
+        if lo > -INF:
+            inequalities.append(({j: -a for j, a in coefs.items()}, -lo))
+    for j in range(n):
+        if lp.ub[j] < INF:
+            inequalities.append(({j: 1.0}, lp.ub[j]))
+        if lp.lb[j] > -INF:
+            inequalities.append(({j: -1.0}, -lp.lb[j]))
+    rows = equalities + inequalities
+    a = sparse.csc_matrix(
+        (
+            [a for coefs, _ in rows for a in coefs.values()],
+            ([i for i, (coefs, _) in enumerate(rows) for _ in coefs], [j for coefs, _ in rows for j in coefs]),
+        ),
+        shape=(len(rows), n),
+    )
+    b = np.array([bound for _, bound in rows])
+    d = sparse.diags(scale)
+    a, diagonal, q = (a @ d).tocsc(), diagonal * scale * scale, q * scale
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = 1e-12
+    settings.max_iter = 500
+    cones = [clarabel.ZeroConeT(len(equalities)), clarabel.NonnegativeConeT(len(inequalities))]
+    solution = clarabel.DefaultSolver(sparse.diags(diagonal).tocsc(), q, a, b, cones, settings).solve()
+    if str(solution.status) not in ("Solved", "AlmostSolved"):
+        raise RuntimeError(f"the oracle's stage 2 ended with {solution.status}")
+    return {key: solution.x[j] * scale[j] for key, j in column.items()}

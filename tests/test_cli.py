@@ -190,3 +190,23 @@ def test_validate_needs_neither_the_solver_nor_pandas():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_variant_is_named_by_its_levers_not_the_file_title(tmp_path):
+    tiny_place(tmp_path)
+    path = scenario(tmp_path, text="")
+    path.write_text('name = "Pooled, council tax frozen"\nworkbook = "place.xlsx"\n', encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    result = invoke("run", path, "-o", out, "--pooling", "silo", "--no-freeze", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["scenario"] == "scenario.toml with: silo, no freeze"
+    # Unfrozen with 0% growth keeps council tax flat and loses the freeze grant: said, naming the key.
+    assert any("council_tax.growth" in message for message in data["messages"])
+    import openpyxl
+
+    summary = dict(row[:2] for row in openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True) if row[0])
+    assert summary["Scenario"] == "scenario.toml with: silo, no freeze"
+    printed = invoke("run", path, "-o", tmp_path / "again.xlsx", "--pooling", "silo", "--no-freeze")
+    assert "Pooled, council tax frozen" not in printed.output
+    assert "scenario.toml with: silo, no freeze" in printed.output

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import pooling
+from pooling import words
 from pooling.analyses.partnership import analyse, settle, solve_coalition
 from pooling.cli import main
 
@@ -221,3 +222,28 @@ def test_beyond_twelve_partners_shares_are_sampled_with_an_interval(tmp_path):
     assert any(h > 0 for h in game.interval.values())
     again = analyse(place, package, scenario, workers=1, samples=12, seed=5).game
     assert again.shapley == pytest.approx(game.shapley)
+
+
+def test_a_dividend_within_solver_precision_is_nil_with_no_shares_or_payments(tmp_path):
+    # A and B buy the same outcome at the same rate (7.3 per £1m) with their own money
+    # (£137.1k and £58.9k), and B's saving comes back to A: pooled or not, every pound buys
+    # the same, so the dividend is 0 and any share of it would be rounding noise.
+    sheets = place_sheets(
+        partners=[("A", "council", None, None), ("B", "health", None, None)],
+        funding=[("GA", "A", "grant", 137.1, None, None), ("GB", "B", "grant", 58.9, None, None)],
+        programmes=[("PA", "A", "yes", 90, None, None), ("PB", "B", "yes", 40, None, None)],
+        outcomes=[("O", 1234.5, None, None)],
+        effects=[("PA", "O", 7.3, None), ("PB", "O", 7.3, None)],
+        savings=[("O", "A", 310, 0.4, 1)],
+        years=3,
+        discount_rate=0.035,
+    )
+    place, package, scenario = load(tmp_path, sheets)
+    analysis = analyse(place, package, scenario, workers=1)
+    game = analysis.game
+    assert game.dividend == 0.0  # exactly: a difference within the precision is made nil
+    assert set(game.shapley.values()) <= {0.0}
+    assert game.core_violations() == []
+    assert not analysis.payments
+    text = " ".join(words.partnership_sentences(analysis))
+    assert "work most" not in text and "no payments are due" in text
