@@ -126,7 +126,8 @@ RUN = ResultBook(
         ),
         ResultSheet(
             "Allocation",
-            "Programme × year spend in the workbook's unit, with the base-year baseline and totals.",
+            "Programme × year spend in the workbook's unit, with the base-year baseline and totals: the plan "
+            "the rule picks among the optima (closest to the base-year budget; docs/model.md).",
             (
                 _c("Programme", "text", "The programme's code."),
                 _c("Name", "text", "Its name."),
@@ -144,7 +145,7 @@ RUN = ResultBook(
         ResultSheet(
             "Flows",
             "Every non-zero x[s,p,t]: money from a stream to a programme in a year, at full precision, "
-            "with the programme's lead.",
+            "with the programme's lead; a vertex with the least money crossing partners, so no dust.",
             (
                 _c("Stream", "text", "The funding stream."),
                 _c("Partner", "text", "The partner that holds it."),
@@ -241,7 +242,8 @@ RUN = ResultBook(
         ResultSheet(
             "Audit",
             "Files and their SHA-256, every lever as resolved, solver and version, tool version, time, each "
-            "phase's run time, and every part of the input package with what was done to it.",
+            "phase's run time, the plan rule with each stage's solver, status and time and the plan's own "
+            "objective value, and every part of the input package with what was done to it.",
             (
                 _c("Item", "text", "What is recorded.", width=32),
                 _c("Value", "text", "Its value.", width=100),

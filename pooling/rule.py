@@ -77,7 +77,8 @@ def reported_plan(model: Model, value: Solution, time_limit: float = TIME_LIMIT)
     """The plan the contract's rule picks, for a model whose value LP ``value`` is optimal."""
     if not value.optimal or not model.spend:
         return value
-    variables, _, cost, col_lower, col_upper, row_lower, row_upper, starts, indices, values = model_arrays(model)
+    exported = model_arrays(model)
+    variables, _, cost, col_lower, col_upper, row_lower, row_upper, starts, indices, values = exported
     matrix = sparse.csr_matrix((values, indices, starts), shape=(len(row_lower), len(variables)))
     first = np.array([value.values.get(variable.name, 0.0) for variable in variables])
     column = {id(variable): index for index, variable in enumerate(variables)}
@@ -97,18 +98,19 @@ def reported_plan(model: Model, value: Solution, time_limit: float = TIME_LIMIT)
             raise SolverError(f"HiGHS could not confirm {value.solver_version}'s optimum ({again.message})")
         z = again.objective
         stages.append(Stage("1b the value again, to place the band", again.solver_version, again.seconds,
-                            f"z* = {z!r}, {value.solver_version} {value.objective!r}"))  # fmt: skip
+                            f"z* = {z!r}, {value.solver_version} {value.objective!r}",
+                            again.timings.get("run")))  # fmt: skip
     clock = time.perf_counter()
-    closest, solver, status = closest_to_budget(arrays, first, spend, baselines, z, maximise, time_limit)
-    stages.append(Stage("2 closest to the base-year budget", solver, time.perf_counter() - clock, status))
+    closest, solver, status, inside = closest_to_budget(arrays, first, spend, baselines, z, maximise, time_limit)
+    stages.append(Stage("2 closest to the base-year budget", solver, time.perf_counter() - clock, status, inside))
 
     crossing = np.zeros(len(variables))
     for (stream, programme, _), variable in model.x.items():
         if model.stream(stream).partner != model.place.programmes[programme].lead:
             crossing[column[id(variable)]] = 1.0
     clock = time.perf_counter()
-    plan, solver, note = least_crossing(model, z, closest, spend, crossing, maximise, time_limit)
-    stages.append(Stage("3 each partner funds its own first", solver, time.perf_counter() - clock, note))
+    plan, solver, note, inside = least_crossing(model, exported, z, closest, spend, crossing, maximise, time_limit)
+    stages.append(Stage("3 each partner funds its own first", solver, time.perf_counter() - clock, note, inside))
 
     names = [variable.name for variable in variables]
     others = bool(np.any(np.abs(first[spend] - plan[spend]) > 1e-6 * np.maximum(1.0, np.abs(plan[spend]))))
@@ -122,8 +124,9 @@ def reported_plan(model: Model, value: Solution, time_limit: float = TIME_LIMIT)
     )
 
 
-def closest_to_budget(arrays, first, spend, baselines, z, maximise, time_limit) -> tuple[np.ndarray, str, str]:
-    """Stage 2: the plan within ε of z* closest to the base-year budget (values, solver, status)."""
+def closest_to_budget(arrays, first, spend, baselines, z, maximise, time_limit) -> tuple[np.ndarray, str, str, float]:
+    """Stage 2: the plan within ε of z* closest to the base-year budget (values, solver, status,
+    seconds inside the solver)."""
     matrix, cost, col_lower, col_upper, row_lower, row_upper = arrays
     n = len(cost)
     weights = 1.0 / np.maximum(baselines, 1.0)
@@ -133,8 +136,9 @@ def closest_to_budget(arrays, first, spend, baselines, z, maximise, time_limit) 
     linear[spend] = -2.0 * weights * baselines
     band = epsilon(z)
     try:
-        return _clarabel(matrix, cost, col_lower, col_upper, row_lower, row_upper, hessian, linear, first, z, band,
-                         maximise, time_limit), CLARABEL_VERSION, "solved"  # fmt: skip
+        plan, inside = _clarabel(matrix, cost, col_lower, col_upper, row_lower, row_upper, hessian, linear, first, z,
+                                 band, maximise, time_limit)  # fmt: skip
+        return plan, CLARABEL_VERSION, "solved", inside
     except _Failed as failure:
         if failure.timed_out:
             raise SolverError(
@@ -142,9 +146,9 @@ def closest_to_budget(arrays, first, spend, baselines, z, maximise, time_limit) 
                 f"{time_limit:.0f} s ({CLARABEL_VERSION}: {failure})"
             ) from None
         reason = str(failure)
-    plan = _highs_qp(matrix, cost, col_lower, col_upper, row_lower, row_upper, hessian, linear, z, band, maximise,
-                     time_limit)  # fmt: skip
-    return plan, "HiGHS QP", f"solved (Clarabel: {reason})"
+    plan, inside = _highs_qp(matrix, cost, col_lower, col_upper, row_lower, row_upper, hessian, linear, z, band,
+                             maximise, time_limit)  # fmt: skip
+    return plan, "HiGHS QP", f"solved (Clarabel: {reason})", inside
 
 
 class _Failed(Exception):
@@ -154,7 +158,7 @@ class _Failed(Exception):
 
 
 def _clarabel(matrix, cost, col_lower, col_upper, row_lower, row_upper, hessian, linear, first, z, band, maximise,
-              time_limit) -> np.ndarray:  # fmt: skip
+              time_limit) -> tuple[np.ndarray, float]:  # fmt: skip
     """Stage 2 by Clarabel: Ax + s = b, s in the zero cone (equalities) or the nonnegative cone."""
     n = len(cost)
     # Columns scaled to the size their values can take (x = D u): money in £000 and outcome
@@ -199,13 +203,16 @@ def _clarabel(matrix, cost, col_lower, col_upper, row_lower, row_upper, hessian,
     settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = CLARABEL_TOLERANCE
     settings.max_iter = CLARABEL_ITERATIONS
     cones = [clarabel.ZeroConeT(int(equal.sum())), clarabel.NonnegativeConeT(int(a.shape[0] - equal.sum()))]
-    solution = clarabel.DefaultSolver(sparse.diags(p / size).tocsc(), q / size, a, b, cones, settings).solve()
+    solver = clarabel.DefaultSolver(sparse.diags(p / size).tocsc(), q / size, a, b, cones, settings)
+    clock = time.perf_counter()
+    solution = solver.solve()
+    inside = time.perf_counter() - clock
     status = str(solution.status)
     if "MaxTime" in status:
         raise _Failed(status, timed_out=True)
     if status not in ("Solved", "AlmostSolved"):
         raise _Failed(status)
-    return np.asarray(solution.x) * scale
+    return np.asarray(solution.x) * scale, inside
 
 
 def typical_sizes(matrix, first, col_lower, col_upper, row_lower, row_upper) -> np.ndarray:
@@ -238,7 +245,7 @@ def typical_sizes(matrix, first, col_lower, col_upper, row_lower, row_upper) -> 
 
 
 def _highs_qp(matrix, cost, col_lower, col_upper, row_lower, row_upper, hessian, linear, z, band, maximise,
-              time_limit) -> np.ndarray:  # fmt: skip
+              time_limit) -> tuple[np.ndarray, float]:  # fmt: skip
     """Stage 2 by HiGHS's QP solver (active set), when Clarabel could not solve it."""
     n = len(cost)
     lp = highspy.HighsLp()
@@ -269,7 +276,9 @@ def _highs_qp(matrix, cost, col_lower, col_upper, row_lower, row_upper, hessian,
     highs = new_highs()
     highs.setOptionValue("time_limit", float(time_limit))
     highs.passModel(model)
+    clock = time.perf_counter()
     highs.run()
+    inside = time.perf_counter() - clock
     status = highs.getModelStatus()
     if status == highspy.HighsModelStatus.kTimeLimit:
         raise SolverError(f"stage 2 of the plan rule did not finish in {time_limit:.0f} s (HiGHS QP)")
@@ -277,7 +286,7 @@ def _highs_qp(matrix, cost, col_lower, col_upper, row_lower, row_upper, hessian,
         raise SolverError(
             f"stage 2 of the plan rule could not be solved (HiGHS QP: {highs.modelStatusToString(status)})"
         )
-    return np.asarray(highs.getSolution().col_value)
+    return np.asarray(highs.getSolution().col_value), inside
 
 
 def outcome_value(model: Model, column: dict[int, int], n: int) -> np.ndarray:
@@ -293,7 +302,9 @@ def outcome_value(model: Model, column: dict[int, int], n: int) -> np.ndarray:
     return vector
 
 
-def least_crossing(model, z, closest, spend, crossing, maximise, time_limit) -> tuple[np.ndarray, str, str]:
+def least_crossing(model, exported, z, closest, spend, crossing, maximise, time_limit) -> tuple[
+    np.ndarray, str, str, float
+]:
     """Stage 3: with spend held at stage 2's values, the least money crossing partners, as a
     vertex (HiGHS), in two solves of one LP.
 
@@ -307,7 +318,7 @@ def least_crossing(model, z, closest, spend, crossing, maximise, time_limit) -> 
     # Cold, not warm from stage 1's basis: from the same start the same LP gives the same
     # vertex, whichever solver found z*, so the flows do not depend on the solver either.
     # (Large models use the interior point method with crossover, which ends at a vertex too.)
-    lp, variables, _ = highs_lp(model)
+    lp, variables, _ = highs_lp(model, exported)
     n = len(variables)
     cost = np.asarray(lp.col_cost_)
     second = crossing.copy()
@@ -318,6 +329,7 @@ def least_crossing(model, z, closest, spend, crossing, maximise, time_limit) -> 
     band = epsilon(z)
     nonzero = np.nonzero(cost)[0].astype(np.int32)
     everything = np.arange(n, dtype=np.int32)
+    inside = 0.0  # seconds in HiGHS's own runs
     for hold in HOLDS:
         highs = configured_highs(n)
         highs.passModel(lp)
@@ -325,7 +337,9 @@ def least_crossing(model, z, closest, spend, crossing, maximise, time_limit) -> 
         held = closest[spend]
         room = hold * np.maximum(np.abs(held), 1.0)
         highs.changeColsBounds(len(spend), spend.astype(np.int32), held - room, held + room)
-        if not _run(highs, time_limit):
+        found, seconds = _run(highs, time_limit)
+        inside += seconds
+        if not found:
             continue
         best = highs.getInfo().objective_function_value
         if (z - best if maximise else best - z) > band * (1 + BAND_PRECISION):
@@ -335,18 +349,23 @@ def least_crossing(model, z, closest, spend, crossing, maximise, time_limit) -> 
         highs.addRow(low, high, len(nonzero), nonzero, cost[nonzero])
         highs.changeObjectiveSense(highspy.ObjSense.kMinimize)
         highs.changeColsCost(n, everything, second)
-        if not _run(highs, time_limit):
+        found, seconds = _run(highs, time_limit)
+        inside += seconds
+        if not found:
             continue
         note = "optimal" if hold == HOLD else f"optimal, with spend held to {hold:g} of its size"
         method = "interior point, crossover" if highs.getOptionValue("solver") == "ipm" else "simplex"
-        return np.asarray(highs.getSolution().col_value), f"HiGHS {highs.version()} ({method})", note
+        return np.asarray(highs.getSolution().col_value), f"HiGHS {highs.version()} ({method})", note, inside
     raise SolverError("stage 3 of the plan rule found no plan holding stage 2's spend; the model is badly scaled")
 
 
-def _run(highs, time_limit: float) -> bool:
-    """Run HiGHS; whether it found the optimum (a time limit is an error, not a retry)."""
+def _run(highs, time_limit: float) -> tuple[bool, float]:
+    """Run HiGHS: whether it found the optimum (a time limit is an error, not a retry), and
+    the seconds it took."""
+    clock = time.perf_counter()
     highs.run()
+    seconds = time.perf_counter() - clock
     status = highs.getModelStatus()
     if status == highspy.HighsModelStatus.kTimeLimit:
         raise SolverError(f"stage 3 of the plan rule did not finish in {time_limit:.0f} s (HiGHS)")
-    return status == highspy.HighsModelStatus.kOptimal
+    return status == highspy.HighsModelStatus.kOptimal, seconds

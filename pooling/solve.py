@@ -52,6 +52,7 @@ class Stage:
     solver: str
     seconds: float
     status: str
+    solver_seconds: float | None = None  # of ``seconds``, inside the solver's own calls
 
 
 @dataclass
@@ -223,10 +224,11 @@ def model_arrays(model: Model):
 IPM_FROM_COLUMNS = 100_000  # above this, HiGHS's interior point method (with crossover) is faster
 
 
-def highs_lp(model: Model):
-    """The model as a highspy ``HighsLp``, with its variables and constraints in order."""
-    variables, constraints, cost, col_lower, col_upper, row_lower, row_upper, starts, indices, values = model_arrays(
-        model
+def highs_lp(model: Model, arrays=None):
+    """The model as a highspy ``HighsLp``, with its variables and constraints in order
+    (from ``arrays``, ``model_arrays(model)``, when the caller has them already)."""
+    variables, constraints, cost, col_lower, col_upper, row_lower, row_upper, starts, indices, values = (
+        arrays or model_arrays(model)
     )
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
