@@ -382,6 +382,33 @@ def _billion_laughs_sharedstrings(base: bytes, path: Path) -> None:
     package.save(path)
 
 
+def _utf16_laughs(base: bytes, path: Path) -> None:
+    """The shared strings as UTF-16 (as Excel and LibreOffice read it) carrying a
+    billion-laughs DTD: a byte search for ``<!DOCTYPE`` finds nothing in UTF-16."""
+    package = Package.read(base)
+    _add_shared_string(package, _billion_laughs("sst"), [b"&lol9;"])
+    xml = b"".join(package.parts[SHARED_STRINGS]).replace(b'encoding="UTF-8"', b'encoding="UTF-16"')
+    package.put(SHARED_STRINGS, b"\xff\xfe" + xml.decode("utf-8").encode("utf-16-le"))
+    package.save(path)
+
+
+def _upper_case_part_laughs(base: bytes, path: Path) -> None:
+    """A billion-laughs DTD in an extra XML part named in capitals (``.XML``)."""
+    package = Package.read(base)
+    package.put("customXml/ITEM1.XML", _billion_laughs("root") + "<root>&lol9;</root>")
+    package.save(path)
+
+
+def _backslash_twin(base: bytes, path: Path) -> None:
+    """The Funding sheet twice: ``xl/worksheets/sheetN.xml`` and a ``xl\\worksheets\\sheetN.xml``
+    whose Base figures are five times larger. A reader that maps backslashes to slashes
+    and one that does not solve different sheets."""
+    package = Package.read(base)
+    part = package.sheet_part("Funding")
+    package.parts[part.replace("/", "\\")] = package.parts[part].replace(b"<v>1", b"<v>5")
+    package.save(path)
+
+
 def _billion_laughs_workbook(base: bytes, path: Path) -> None:
     """xl/workbook.xml carries a billion-laughs DTD and a defined name worth ``&lol9;``:
     the bomb goes off as soon as the workbook part is parsed, before any sheet."""
@@ -417,6 +444,23 @@ def _many_cells(base: bytes, path: Path) -> None:
     row = b"<row>" + b"<c><v>1</v></c>" * 16_384 + b"</row>"
     package.put(part, _splice(package.parts[part], b"</sheetData>", _repeat(row, -(-BIG // len(row)))))
     package.save(path)
+
+
+def _far_cell(reference: str) -> Callable[[bytes, Path], None]:
+    """One value far from the table: the Partners sheet gets the number 1 in ``reference``
+    (a 27 KB file). A reader that lays a sheet out as a grid from A1 to its last value
+    needs memory for every cell in between: 17 billion for XFD1048576."""
+    row = int("".join(char for char in reference if char.isdigit()))
+
+    def build(base: bytes, path: Path) -> None:
+        package = Package.read(base)
+        part = package.sheet_part("Partners")
+        cell = f'<row r="{row}"><c r="{reference}"><v>1</v></c></row>'.encode()
+        package.put(part, _splice(package.parts[part], b"</sheetData>", [cell]))
+        package.save(path)
+
+    build.__doc__ = f"One value at Partners!{reference}, far outside the table."
+    return build
 
 
 def _huge_shared_strings(base: bytes, path: Path) -> None:
@@ -542,9 +586,16 @@ def _not_a_workbook(base: bytes, path: Path) -> None:
 HOSTILE: dict[str, Callable[[bytes, Path], None]] = {
     "billion-laughs-sharedstrings": _billion_laughs_sharedstrings,
     "billion-laughs-workbook": _billion_laughs_workbook,
+    "utf16-laughs": _utf16_laughs,
+    "upper-case-part-laughs": _upper_case_part_laughs,
+    "backslash-twin": _backslash_twin,
     "padded-prolog-laughs": _padded_prolog_laughs,
     "quadratic-blowup": _quadratic_blowup,
     "many-cells": _many_cells,
+    "far-cell-XFD1048576": _far_cell("XFD1048576"),
+    "far-cell-XFD20000": _far_cell("XFD20000"),
+    "far-cell-Z1048576": _far_cell("Z1048576"),
+    "far-cell-CV100000": _far_cell("CV100000"),
     "huge-shared-strings": _huge_shared_strings,
     "lying-header-small": _lying_header_small,
     "lying-header-huge": _lying_header_huge,

@@ -20,6 +20,7 @@ import posixpath
 import re
 import stat
 import sys
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -160,9 +161,19 @@ def preflight(source: Path | bytes) -> None:
         seen: set[str] = set()
         for info in infos:
             name = info.filename
-            if name.casefold() in seen:
-                raise PackageError(f"part {name} appears twice in the package; refused")
-            seen.add(name.casefold())
+            if part_key(name) in seen:
+                raise PackageError(
+                    f"part {name} appears twice in the package (under names that differ only in slashes, case or "
+                    "Unicode form); refused"
+                )
+            seen.add(part_key(name))
+            if "\\" in name:
+                # Readers differ on such a name (some map it to a slash, some do not), so the
+                # sheet solved could differ from the sheet shown.
+                raise PackageError(
+                    f"part name {name!r} uses backslashes, which zip packages for Excel may not; save the "
+                    "workbook again from Excel or LibreOffice"
+                )
             if info.flag_bits & 0x1:
                 raise PackageError(f"part {name} is encrypted; remove the password in Excel and save again")
             parts = name.replace("\\", "/").split("/")
@@ -185,14 +196,34 @@ def preflight(source: Path | bytes) -> None:
             raise PackageError("this zip is not an Excel workbook (it has no [Content_Types].xml)")
 
 
-def _declares_dtd(xml: bytes) -> bool:
+_XML_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<")
+
+
+def _declares_dtd(data: bytes) -> bool:
     """Office never writes a DTD; one in a part is an attempt at an entity bomb.
 
-    The whole part is searched, not just its head: a prolog can be padded with comments
-    or whitespace. Outside comments and CDATA (which Office does not write) a literal
-    ``<`` cannot appear in XML text, so this never mistakes a cell's text for a DTD.
+    Every part that is XML is searched, whatever its name or case (``.XML``), in its own
+    encoding: UTF-16 (by its byte-order mark or first character, as Excel and LibreOffice
+    read it) hides the bytes of ``<!DOCTYPE`` from a byte search. The whole part is
+    searched, not just its head, since a prolog can be padded with comments or
+    whitespace. Outside comments and CDATA (which Office does not write) a literal ``<``
+    cannot appear in XML text, so this never mistakes a cell's text for a DTD.
     """
-    return b"<!DOCTYPE" in xml or b"<!ENTITY" in xml
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<"):
+        encoding = (
+            "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-16-le" if data[:1] == b"<" else "utf-16-be"
+        )
+        text = data.decode(encoding, errors="replace")
+        return "<!DOCTYPE" in text or "<!ENTITY" in text
+    if not _XML_START.match(data):
+        return False  # not XML: an image, a VBA project
+    return b"<!DOCTYPE" in data or b"<!ENTITY" in data
+
+
+def part_key(name: str) -> str:
+    """The name a part is known by however it is spelt in the zip: slash for backslash,
+    one Unicode form, any case (Excel and LibreOffice resolve parts this way)."""
+    return unicodedata.normalize("NFC", name.replace("\\", "/")).casefold()
 
 
 @dataclass
@@ -246,7 +277,7 @@ class Package:
             except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError, zlib.error) as exc:
                 raise PackageError(f"the workbook is damaged ({exc})") from None
         for name, data in parts.items():
-            if name.endswith((".xml", ".rels", ".vml")) and _declares_dtd(data):
+            if _declares_dtd(data):
                 raise PackageError(f"part {name} declares a DTD or XML entities (an XML bomb?); refused")
         package = cls(path=path, parts=parts, order=[info.filename for info in infos])
         package.dates = {info.filename: info.date_time for info in infos}

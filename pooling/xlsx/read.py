@@ -23,6 +23,13 @@ from .container import NS_MAIN, Package, PackageError, require_defusedxml
 from .refs import column_index
 
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+# A cell that is not self-closing (so may hold a value), with its reference: (column, row).
+_FILLED_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="([A-Za-z]{1,3})(\d{1,10})"[^>]*(?<!/)>')
+# The reader lays a sheet out as a grid from A1 to its last cell with a value, so memory
+# follows that cell's address, not the number of values: refuse a sheet whose grid would
+# pass this many cells (about 130 MB read; the benchmark's 50,000-row workbook spans
+# under 0.5 million).
+MAX_GRID_CELLS = 2_000_000
 _ERROR = re.compile(rb'\st="e"')
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
@@ -68,6 +75,8 @@ def read_package(package: Package, wanted: set[str], key: Callable[[str], str]) 
     chosen = {key: by_key[key] for key in wanted if key in by_key}
     sheets: dict[str, RawSheet] = {}
     if chosen:
+        for sheet in chosen.values():
+            check_extent(package.path, sheet.name, package.parts.get(sheet.part, b""))
         values = _read_values(package, [sheet.name for sheet in chosen.values()])
         for key, sheet in chosen.items():
             raw = RawSheet(title=sheet.name, rows=values[sheet.name])
@@ -77,6 +86,29 @@ def read_package(package: Package, wanted: set[str], key: Callable[[str], str]) 
                 _keep_flagged_rows(raw)
             sheets[key] = raw
     return RawWorkbook(path=Path(package.path), package=package, sheets=sheets)
+
+
+def check_extent(path, title: str, part: bytes) -> None:
+    """Refuse, in one line naming the cell, a sheet whose last cell with a value lies so far
+    from A1 that laying the sheet out as a grid would pass ``MAX_GRID_CELLS``."""
+    refs = _FILLED_CELL.findall(part)
+    if not refs:
+        return
+    last_row = max(int(row) for _, row in refs)
+    letters = max({column.upper() for column, _ in refs}, key=lambda column: (len(column), column))
+    last_column = column_index(letters.decode("ascii"))
+    if last_row * last_column <= MAX_GRID_CELLS:
+        return
+    far = next(
+        (column + row).decode("ascii").upper()
+        for column, row in refs
+        if column.upper() == letters or int(row) == last_row
+    )
+    raise PackageError(
+        f"{path}: sheet {title}: cell {far} holds something far outside any table (the sheet would span "
+        f"{last_row:,} rows by {last_column:,} columns, {last_row * last_column:,} cells; the limit is "
+        f"{MAX_GRID_CELLS:,}): clear that cell, or move the table nearer A1"
+    )
 
 
 def _read_values(package: Package, titles: list[str]) -> dict[str, list[tuple[int, tuple]]]:
