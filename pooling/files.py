@@ -10,10 +10,12 @@ the target as it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import WriteError
@@ -34,20 +36,105 @@ def refuse_if_open(path: Path) -> None:
         raise WriteError(f"{path} is open in Excel or LibreOffice ({locks[0].name} exists); close it and run again")
 
 
-def backup_path(path: Path) -> Path:
+# A lock of pooling's own older than this is stale even if its process id is alive again
+# (ids are reused); no write of pooling's holds a lock for more than seconds.
+STALE_LOCK_SECONDS = 3600
+
+
+def lock_path(target: Path) -> Path:
+    return target.with_name(f".~pooling.{target.name}.lock")
+
+
+@contextlib.contextmanager
+def exclusive(target: Path):
+    """Hold pooling's own lock on ``target`` for a read-modify-write: a lock file beside
+    it, created atomically (``O_CREAT | O_EXCL``), holding the process id and the time.
+    A lock whose process is gone, or older than ``STALE_LOCK_SECONDS``, is taken over;
+    any other means another run is writing the file, and this one refuses."""
+    target = Path(target)
+    lock = lock_path(target)
+    for _ in range(2):
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _lock_holder(lock)
+            if holder is None:  # stale: its run ended without removing it
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(lock)
+                continue
+            raise WriteError(
+                f"{target} is being written by another pooling run (process {holder}); wait for it to finish "
+                "and run again"
+            ) from None
+        except OSError as exc:
+            raise WriteError(f"{target}: cannot take a lock beside it ({exc.strerror})") from None
+        break
+    else:
+        raise WriteError(f"{target}: another pooling run keeps taking the lock {lock.name}; run again")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(f"{os.getpid()} {time.time():.0f}\n")
+        pause_for_tests("locked", lock)
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock)
+
+
+def _lock_holder(lock: Path) -> int | None:
+    """The live process holding ``lock``, or None when the lock is stale."""
+    try:
+        pid, started = (float(field) for field in lock.read_text(encoding="ascii").split()[:2])
+    except (OSError, ValueError):
+        # Unreadable or half-written: stale only once old (its writer may be writing it now).
+        with contextlib.suppress(OSError):
+            if time.time() - lock.stat().st_mtime < STALE_LOCK_SECONDS:
+                return -1
+        return None
+    if time.time() - started > STALE_LOCK_SECONDS or not _alive(int(pid)):
+        return None
+    return int(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def pause_for_tests(step: str, lock: Path) -> None:
+    """For the concurrency tests only: with ``POOLING_TEST_PAUSE=<step>`` in the
+    environment, wait at ``step`` until ``<lock>.go`` exists, so that another process can
+    be run at exactly this point. Does nothing otherwise."""
+    if os.environ.get("POOLING_TEST_PAUSE") != step:
+        return
+    go = lock.with_name(lock.name + ".go")
+    Path(f"{go}.waiting").write_text(str(os.getpid()), encoding="ascii")
+    deadline = time.monotonic() + 60
+    while not go.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def backup_path(path: Path, data: bytes) -> Path:
     """``name.xlsx.bak``, or a numbered one when that holds a different, older copy."""
     candidate = path.with_name(path.name + ".bak")
     number = 2
-    while candidate.exists() and candidate.read_bytes() != path.read_bytes():
+    while candidate.exists() and candidate.read_bytes() != data:
         candidate = path.with_name(f"{path.name}.bak{number}")
         number += 1
     return candidate
 
 
-def make_backup(path: Path) -> Path:
-    """Copy ``path`` beside itself and check the copy is identical before anything is written."""
-    backup = backup_path(path)
-    data = path.read_bytes()
+def make_backup(path: Path, data: bytes | None = None) -> Path:
+    """Copy ``path`` beside itself, from ``data`` (the bytes that were read and checked
+    against the file) or the file as it is, and check the copy before anything is written.
+    Called under :func:`exclusive`, so no other run can move the file in between."""
+    data = path.read_bytes() if data is None else data
+    backup = backup_path(path, data)
     atomic_write(backup, data, mode=stat.S_IMODE(path.stat().st_mode))
     if hashlib.sha256(backup.read_bytes()).digest() != hashlib.sha256(data).digest():
         raise WriteError(f"the backup {backup} does not match {path}; nothing was written")
@@ -73,7 +160,8 @@ def atomic_write(target: Path, data: bytes, mode: int | None = None, verify=None
     folder = target.parent
     if not folder.is_dir():
         raise WriteError(f"{target}: the folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=folder)
+    remove_abandoned_temporaries(target)
+    handle, temporary = tempfile.mkstemp(prefix=f"{_temporary_prefix(target)}{os.getpid()}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -98,6 +186,26 @@ def atomic_write(target: Path, data: bytes, mode: int | None = None, verify=None
         except FileNotFoundError:
             pass
         raise
+
+
+def _temporary_prefix(target: Path) -> str:
+    return f".{target.stem}.pooling-"
+
+
+def remove_abandoned_temporaries(target: Path) -> None:
+    """Remove the temporary files an earlier run left beside ``target`` when it was killed
+    before its rename (each is named with its process id; only a dead process's go)."""
+    prefix = _temporary_prefix(target)
+    with contextlib.suppress(OSError):
+        for leftover in target.parent.glob(f"{glob_escape(prefix)}*.tmp"):
+            pid = leftover.name[len(prefix) :].split(".", 1)[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+
+
+def glob_escape(text: str) -> str:
+    return "".join(f"[{char}]" if char in "*?[" else char for char in text)
 
 
 def verify_workbook(path: Path, original: Package | None = None) -> None:
@@ -135,8 +243,10 @@ def write_output(
     target = Path(target)
     check_output(target, ours, made_by, kind)
     data = make()
-    backup = make_backup(target) if target.exists() else None
-    atomic_write(target, data, mode=mode, verify=lambda path: verify_workbook(path, original))
+    with exclusive(target):
+        check_output(target, ours, made_by, kind)  # again, under the lock: another run may have written it
+        backup = make_backup(target) if target.exists() else None
+        atomic_write(target, data, mode=mode, verify=lambda path: verify_workbook(path, original))
     return backup
 
 

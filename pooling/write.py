@@ -16,7 +16,17 @@ from pathlib import Path
 from . import fmt
 from .board import summary_sheet
 from .errors import WriteError
-from .files import atomic_write, check_written_parts, is_our_output, make_backup, refuse_if_open, verify_workbook
+from .files import (
+    atomic_write,
+    check_written_parts,
+    exclusive,
+    is_our_output,
+    lock_path,
+    make_backup,
+    pause_for_tests,
+    refuse_if_open,
+    verify_workbook,
+)
 from .outputs import RUN, ResultSheet
 from .xlsx.book import BOLD, TOTAL, Book
 from .xlsx.container import Package, PackageError
@@ -148,11 +158,18 @@ def write_result(result, target: Path, in_place: bool = False) -> GraftReport:
         if target.resolve() == source:
             raise WriteError(f"{target} is the input workbook; the results need another name (use -o)")
         _check_target(target, in_place)
-    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else package.mode
-    if in_place and hashlib.sha256(target.read_bytes()).hexdigest() != package.sha256:
-        raise WriteError(f"{target} changed while the scenario was solved; nothing was written")
-    backup = make_backup(target) if target.exists() else None  # the input (in place) or an earlier output
-    atomic_write(target, data, mode=mode, verify=lambda path: verify_workbook(path, package))
+    pause_for_tests("solved", lock_path(target))
+    with exclusive(target):
+        # Under the lock nothing else of pooling's moves the file: check it is what was read,
+        # and back up those very bytes, so no interleaving of two runs can lose the original.
+        _check_target(target, in_place)
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else package.mode
+        if in_place and hashlib.sha256(target.read_bytes()).hexdigest() != package.sha256:
+            raise WriteError(f"{target} changed while the scenario was solved; nothing was written")
+        # The input (in place, from the bytes read) or an earlier output.
+        backup = make_backup(target, package.data if in_place else None) if target.exists() else None
+        pause_for_tests("backed up", lock_path(target))
+        atomic_write(target, data, mode=mode, verify=lambda path: verify_workbook(path, package))
     report.backup = backup
     report.written = target
     return report

@@ -204,3 +204,67 @@ def test_a_written_part_that_is_not_well_formed_is_refused_before_the_rename(tmp
     verify_workbook(good)
     with pytest.raises(WriteError, match="sheet1.xml is not well-formed"):
         verify_workbook(bad)
+
+
+def _start(scenario: Path, pause: str | None = None):
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "POOLING_TEST_PAUSE": pause or ""}
+    command = [sys.executable, "-m", "pooling", "run", str(scenario), "--in-place"]
+    return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _wait_for(path: Path, process) -> None:
+    import time
+
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        assert process.poll() is None, process.communicate()[0]
+        assert time.monotonic() < deadline, "the paused run never reached its step"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("step", ["solved", "locked", "backed up"])
+def test_two_in_place_runs_interleaved_never_lose_the_original(tmp_path, step):
+    # Run A stops at `step` (a test hook in the product, released by a file); run B runs
+    # to the end meanwhile; then A goes on. Whatever the order, the original input must
+    # be recoverable byte for byte, and neither run may report a backup it did not make.
+    path = write_sheets(tmp_path / "place.xlsx", small_sheets())
+    original = path.read_bytes()
+    scenario = scenario_file(tmp_path)
+    lock = path.with_name(f".~pooling.{path.name}.lock")
+    go = lock.with_name(lock.name + ".go")
+    first = _start(scenario, pause=step)
+    _wait_for(Path(f"{go}.waiting"), first)
+    second = _start(scenario)
+    second_output = second.communicate(timeout=120)[0]
+    go.write_text("go", encoding="ascii")
+    first_output = first.communicate(timeout=120)[0]
+
+    codes = sorted([first.returncode, second.returncode])
+    assert codes == [0, 2], (first_output, second_output)  # one writes, the other refuses
+    refused = second_output if second.returncode else first_output
+    assert "Traceback" not in first_output + second_output
+    assert "another pooling run" in refused or "changed while the scenario was solved" in refused
+    backups = sorted(tmp_path.glob("place.xlsx.bak*"))
+    assert [backup.read_bytes() == original for backup in backups] == [True]
+    assert not lock.exists()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_killed_runs_lock_and_temporary_files_are_cleared_by_the_next(tmp_path):
+    # A lock and a temporary file left by a process that no longer exists (pid 2**22 + 1
+    # is above Linux's default pid_max) do not stop the next run, and are removed by it.
+    path = write_sheets(tmp_path / "place.xlsx", small_sheets())
+    dead = 2**22 + 1
+    import time
+
+    (tmp_path / ".~pooling.out.xlsx.lock").write_text(f"{dead} {time.time():.0f}\n", encoding="ascii")
+    leftover = tmp_path / f".out.pooling-{dead}.abc123.tmp"
+    leftover.write_bytes(b"half a workbook")
+    result = CliRunner().invoke(main, ["run", str(scenario_file(tmp_path)), "-o", str(tmp_path / "out.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert not leftover.exists()
+    assert not (tmp_path / ".~pooling.out.xlsx.lock").exists()
+    assert path.exists()
