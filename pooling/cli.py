@@ -21,7 +21,7 @@ import click
 import pooling
 
 from . import words
-from .errors import EXIT_NOT_OPTIMAL, InputError, SolverError, WriteError
+from .errors import EXIT_NOT_OPTIMAL, EXIT_USAGE, InputError, SolverError, WriteError
 from .scenario import SOLVERS, parse_value
 from .version import __version__
 
@@ -50,8 +50,14 @@ def workers_option(function):
     )
 
 
+# More Monte Carlo samples or sampled orders than any analysis needs, and than memory holds.
+MAX_SAMPLES = 100_000
+
+
 def seed_option(what: str):
-    return click.option("--seed", type=int, default=1, show_default=True, help=f"Seed of the {what}.")
+    return click.option(
+        "--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True, help=f"Seed of the {what}."
+    )
 
 
 @contextlib.contextmanager
@@ -80,6 +86,15 @@ def reported(as_json: bool = False, writing: str = "the output", while_writing: 
     except SolverError as error:
         click.echo(f"The solver failed: {error}", err=True)
         sys.exit(error.exit_status)
+    except OSError as error:  # what the library did not turn into a message of its own
+        where = f"{error.filename}: " if error.filename else ""
+        click.echo(
+            f"Could not {'write ' + writing if while_writing else 'go on'}: {where}{error.strerror or error}", err=True
+        )
+        sys.exit(EXIT_USAGE)
+    except MemoryError:
+        click.echo("Out of memory: the input is larger than this machine can hold", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 def _echo(lines: list[str]) -> None:
@@ -287,7 +302,11 @@ def compare(scenarios, output, solver, as_json):
 @output_option("Partnership workbook to write.")
 @workers_option
 @click.option(
-    "--samples", type=int, default=2000, show_default=True, help="Orders sampled when there are more than 12 partners."
+    "--samples",
+    type=click.IntRange(1, MAX_SAMPLES),
+    default=2000,
+    show_default=True,
+    help="Orders sampled when there are more than 12 partners.",
 )
 @seed_option("sampled orders")
 @solver_option
@@ -340,7 +359,11 @@ def partners(scenario, output, workers, samples, seed, solver, as_json):
     help="A lever and its values (repeatable: every combination runs).",
 )
 @click.option(
-    "--samples", type=int, default=0, show_default=True, help="Monte Carlo samples of the uncertain inputs (Low/High)."
+    "--samples",
+    type=click.IntRange(0, MAX_SAMPLES),
+    default=0,
+    show_default=True,
+    help="Monte Carlo samples of the uncertain inputs (Low/High).",
 )
 @seed_option("samples")
 @workers_option

@@ -161,7 +161,12 @@ def atomic_write(target: Path, data: bytes, mode: int | None = None, verify=None
     if not folder.is_dir():
         raise WriteError(f"{target}: the folder {folder} does not exist")
     remove_abandoned_temporaries(target)
-    handle, temporary = tempfile.mkstemp(prefix=f"{_temporary_prefix(target)}{os.getpid()}.", suffix=".tmp", dir=folder)
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f"{_temporary_prefix(target)}{os.getpid()}.", suffix=".tmp", dir=folder
+        )
+    except OSError as exc:
+        raise WriteError(f"{target}: cannot write in {folder} ({exc.strerror})") from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -180,11 +185,13 @@ def atomic_write(target: Path, data: bytes, mode: int | None = None, verify=None
                 os.close(directory)
         except OSError:
             pass
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(temporary)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):  # a full disk, a quota, a file system gone read-only
+            raise WriteError(f"{target}: could not be written ({exc.strerror or exc}); it is as it was") from None
         raise
 
 

@@ -59,6 +59,9 @@ OUTCOME_WEIGHT = 1e-6
 # How far (a share of ε) the second solve may let the objective slip, and the plan's value
 # stray beyond ε: the solvers' precision.
 BAND_PRECISION = 0.01
+# An "optimal" plan breaking a row by more than this (relative to its right-hand side) is
+# refused: the solvers' feasibility tolerance is 1e-7, on scaled rows.
+RESIDUAL_TOLERANCE = 1e-6
 # Passes of typical_sizes along the rows: more than the longest chain of the model.
 PROPAGATION_PASSES = 8
 # Clarabel's gap and feasibility tolerances, tighter than its 1e-8: spend is only as exact
@@ -87,6 +90,7 @@ def reported_plan(model: Model, value: Solution, time_limit: float = TIME_LIMIT)
     maximise = model.problem.sense == pulp.LpMaximize
     arrays = (matrix, cost, col_lower, col_upper, row_lower, row_upper)
 
+    check_residuals(matrix, first, col_lower, col_upper, row_lower, row_upper, variables, value.solver_version)
     stages = [Stage("1 value", value.solver_version, value.seconds, value.message)]
     z = value.objective
     if not value.solver_version.startswith("HiGHS"):
@@ -112,6 +116,7 @@ def reported_plan(model: Model, value: Solution, time_limit: float = TIME_LIMIT)
     plan, solver, note, inside = least_crossing(model, exported, z, closest, spend, crossing, maximise, time_limit)
     stages.append(Stage("3 each partner funds its own first", solver, time.perf_counter() - clock, note, inside))
 
+    check_residuals(matrix, plan, col_lower, col_upper, row_lower, row_upper, variables, "the plan rule")
     names = [variable.name for variable in variables]
     others = bool(np.any(np.abs(first[spend] - plan[spend]) > 1e-6 * np.maximum(1.0, np.abs(plan[spend]))))
     return dataclasses.replace(
@@ -122,6 +127,34 @@ def reported_plan(model: Model, value: Solution, time_limit: float = TIME_LIMIT)
         other_optima=others,
         seconds=value.seconds + sum(stage.seconds for stage in stages[1:]),
     )
+
+
+def check_residuals(matrix, x, col_lower, col_upper, row_lower, row_upper, variables, solver: str) -> None:
+    """An "optimal" answer that breaks a constraint by more than the tolerance
+    (``RESIDUAL_TOLERANCE`` relative to the row's size) is a failure, never a result:
+    raise :class:`SolverError` naming the worst row."""
+    activity = matrix @ x
+    # A row's size: its right-hand side or its terms, whichever is larger (an equality
+    # with right-hand side 0 between large terms is as exact as those terms).
+    terms = abs(matrix) @ np.abs(x)
+    bounds = np.maximum(np.abs(np.nan_to_num(row_lower, posinf=0.0, neginf=0.0)),
+                        np.abs(np.nan_to_num(row_upper, posinf=0.0, neginf=0.0)))  # fmt: skip
+    size = np.maximum(1.0, np.maximum(bounds, terms))
+    excess = np.maximum(row_lower - activity, activity - row_upper) / size
+    column_size = np.maximum(1.0, np.abs(x))
+    column_excess = np.maximum(col_lower - x, x - col_upper) / column_size
+    worst_row = int(np.argmax(excess)) if len(excess) else -1
+    worst_column = int(np.argmax(column_excess)) if len(column_excess) else -1
+    if worst_row >= 0 and excess[worst_row] > RESIDUAL_TOLERANCE:
+        raise SolverError(
+            f"{solver} reported an optimum that breaks a constraint (row {worst_row + 1} by "
+            f"{excess[worst_row]:.1e} of its size); the figures are too far apart for the solver to resolve"
+        )
+    if worst_column >= 0 and column_excess[worst_column] > RESIDUAL_TOLERANCE:
+        raise SolverError(
+            f"{solver} reported an optimum outside the bounds of {variables[worst_column].name} (by "
+            f"{column_excess[worst_column]:.1e}); the figures are too far apart for the solver to resolve"
+        )
 
 
 def closest_to_budget(arrays, first, spend, baselines, z, maximise, time_limit) -> tuple[np.ndarray, str, str, float]:

@@ -15,6 +15,7 @@ import copy
 import dataclasses
 import hashlib
 import math
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,18 +123,35 @@ class Scenario:
         return code in self.ring_fencing
 
 
+# A scenario is a few hundred bytes; anything this large is not one.
+MAX_SCENARIO_BYTES = 1024 * 1024
+
+
 def read_scenario(path: Path, overrides: dict[str, object] | None = None) -> Scenario:
     """Read a TOML scenario file, apply dotted-key overrides, check every key."""
     path = Path(path)
     try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            problem = "this is a folder, not a scenario file" if stat.S_ISDIR(status.st_mode) else (
+                "this is not a file but a device, a pipe or a socket")  # fmt: skip
+            raise ScenarioError([problem], str(path))
+        if status.st_size > MAX_SCENARIO_BYTES:
+            raise ScenarioError([f"the file is {status.st_size:,} bytes; a scenario is a few hundred"], str(path))
         raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        # Notepad saves UTF-8 with a byte-order mark, which TOML does not allow: read past it.
+        data = tomllib.loads(text.removeprefix("\ufeff"))
     except FileNotFoundError:
         raise ScenarioError(["no such file"], str(path)) from None
     except UnicodeDecodeError:
         raise ScenarioError(["not a text file (a TOML scenario is text)"], str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"not valid TOML ({exc})"], str(path)) from None
+    except RecursionError:
+        raise ScenarioError(["tables or arrays are nested too deeply to be a scenario"], str(path)) from None
+    except OSError as exc:
+        raise ScenarioError([f"cannot read the file ({exc.strerror})"], str(path)) from None
     scenario = scenario_from_dict(data, base=path.parent, source=str(path), overrides=overrides, path=path)
     return dataclasses.replace(scenario, sha256=hashlib.sha256(raw).hexdigest())
 

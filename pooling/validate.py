@@ -112,6 +112,8 @@ def validate(raw: RawWorkbook) -> Place:
     check_ranges(tables["Effects"], "Per £m", problems)
     if "Savings" in tables:
         check_ranges(tables["Savings"], "£ per unit", problems)
+    if settings.get("units") in schema.UNITS:
+        check_within_reality(tables, schema.UNITS[settings["units"]], problems)
     segments = check_effect_segments(tables["Effects"], problems)
     targets, place_warnings = check_target_years(tables["Outcomes"], labels, problems)
 
@@ -497,6 +499,49 @@ def check_generated_stream_codes(funding: Table, partners: Table, problems: Prob
                 f"stream code '{code}' is reserved for the stream the model adds for the "
                 f"{'council tax freeze grant' if code.startswith('FREEZE') else 'cashable savings'}",
             )
+
+
+# No public body's budget, nor any unit cost or outcome count, comes near these; a figure
+# beyond them is a slip (a unit, a pasted ID), and it would take the LP out of the range in
+# which solvers' tolerances mean anything (HiGHS solved a Base of 1e25 to an objective of 0).
+MAX_POUNDS = 1e12  # £1 trillion, in £ whatever the workbook's unit
+MAX_QUANTITY = 1e12  # outcome units, rates per £m, widths of effect segments
+# Non-zero figures below this (in £) are as far below a penny as the ceiling is above
+# any budget; with them the scaled coefficients span more than the solvers can resolve.
+MIN_POUNDS = 1e-6
+
+
+def check_within_reality(tables: dict[str, Table], unit_pounds: float, problems: Problems) -> None:
+    """Money, prices and quantities within what a public body can hold (``MAX_POUNDS``,
+    ``MAX_QUANTITY``), checked by cell once the workbook's unit is known."""
+    for table in tables.values():
+        for column in table.sheet.columns:
+            if column.kind not in ("money", "pounds", "quantity"):
+                continue
+            scale = unit_pounds if column.kind == "money" else 1.0
+            ceiling = MAX_QUANTITY if column.kind == "quantity" else MAX_POUNDS
+            for row in table.rows:
+                value = row[column.name]
+                if not isinstance(value, float) or value == 0.0:
+                    continue
+                if value * scale > ceiling:
+                    unit = f" in {_unit_words(unit_pounds)}" if column.kind == "money" else ""
+                    problems.add(
+                        row.cells[column.name],
+                        f"{column.name} is {value:,.6g}{unit}, above {ceiling:,.0f}"
+                        f"{' (£1 trillion)' if column.kind != 'quantity' else ''}, more than any public body "
+                        "holds; check the figure and the workbook's Units",
+                    )
+                elif column.kind != "quantity" and value * scale < MIN_POUNDS:
+                    problems.add(
+                        row.cells[column.name],
+                        f"{column.name} is {value:.3g}{'' if column.kind != 'money' else ' ' + _unit_words(unit_pounds)}, "
+                        "below a millionth of a penny; write 0 or check the figure",
+                    )
+
+
+def _unit_words(unit_pounds: float) -> str:
+    return {1.0: "£", 1e3: "£000", 1e6: "£m"}.get(unit_pounds, f"units of £{unit_pounds:,.0f}")
 
 
 def check_ranges(table: Table, column: str, problems: Problems) -> None:

@@ -268,3 +268,80 @@ def test_a_killed_runs_lock_and_temporary_files_are_cleared_by_the_next(tmp_path
     assert not leftover.exists()
     assert not (tmp_path / ".~pooling.out.xlsx.lock").exists()
     assert path.exists()
+
+
+# -- the operating system says no: one line, an exit status, nothing half-written ------------
+
+
+def _one_line_failure(result, status: int) -> str:
+    assert result.exit_code == status, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    return result.output.strip()
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "fifo"])
+def test_a_device_or_pipe_given_as_the_workbook_is_refused_before_reading(tmp_path, device):
+    if device == "fifo":
+        device = tmp_path / "pipe.xlsx"
+        os.mkfifo(device)
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(f'name = "Test"\nworkbook = "{device}"\n', encoding="utf-8")
+    output = _one_line_failure(CliRunner().invoke(main, ["run", str(scenario)]), 1)
+    assert "not a file but a device, a pipe or a socket" in output
+
+
+def test_a_scenario_nested_ten_thousand_deep_or_with_a_byte_order_mark(tmp_path):
+    write_sheets(tmp_path / "place.xlsx", small_sheets())
+    deep = tmp_path / "deep.toml"
+    deep.write_text('name = "x"\nworkbook = "place.xlsx"\nv = ' + "[" * 10_000 + "]" * 10_000 + "\n", encoding="utf-8")
+    output = _one_line_failure(CliRunner().invoke(main, ["run", str(deep)]), 1)
+    assert "nested too deeply" in output
+    # Notepad's UTF-8 with a byte-order mark is read as UTF-8.
+    marked = scenario_file(tmp_path)
+    marked.write_bytes(b"\xef\xbb\xbf" + marked.read_bytes())
+    result = CliRunner().invoke(main, ["run", str(marked), "-o", str(tmp_path / "out.xlsx")])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("arguments", [["--seed", "-1"], ["--samples", "-1"], ["--samples", "1000000000"]])
+def test_sweep_numbers_out_of_range_are_bad_usage(tmp_path, arguments):
+    write_sheets(tmp_path / "place.xlsx", small_sheets())
+    command = ["sweep", str(scenario_file(tmp_path)), "--vary", "change.default=0,-0.05", *arguments]
+    output = _one_line_failure(CliRunner().invoke(main, command), 2)
+    assert "Invalid value" in output
+
+
+def test_a_full_disk_leaves_no_output_and_no_temporary_file(tmp_path, monkeypatch):
+    import errno
+
+    write_sheets(tmp_path / "place.xlsx", small_sheets())
+
+    def full(_descriptor):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("pooling.files.os.fsync", full)
+    result = CliRunner().invoke(main, ["run", str(scenario_file(tmp_path)), "-o", str(tmp_path / "out.xlsx")])
+    output = _one_line_failure(result, 2)
+    assert "No space left on device" in output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["place.xlsx", "scenario.toml"]
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(tmp_path):
+    write_sheets(tmp_path / "place.xlsx", small_sheets())
+    # /proc refuses new files even to root, who can write into a read-only (mode 0555) folder.
+    result = CliRunner().invoke(main, ["run", str(scenario_file(tmp_path)), "-o", "/proc/pooling-out.xlsx"])
+    output = _one_line_failure(result, 2)
+    assert "/proc" in output
+
+
+def test_a_partner_code_too_long_for_a_file_name_writes_no_returns(tmp_path):
+    sheets = small_sheets()
+    long_code = "B" * 300
+    for sheet in ("Partners", "Funding", "Programmes", "Savings"):
+        for row in sheets[sheet][1:]:
+            row[:] = [long_code if cell == "B" else cell for cell in row]
+    place = write_sheets(tmp_path / "place.xlsx", sheets)
+    result = CliRunner().invoke(main, ["split", str(place), "-o", str(tmp_path / "returns")])
+    output = _one_line_failure(result, 2)
+    assert "shorter code" in output
+    assert not (tmp_path / "returns").exists() or not list((tmp_path / "returns").iterdir())

@@ -4,10 +4,14 @@ import copy
 import re
 import zipfile
 
+import numpy as np
 import openpyxl
 import pytest
+from scipy import sparse
 
 import pooling
+from pooling.errors import SolverError
+from pooling.rule import check_residuals
 from pooling.validate import ValidationError
 
 from .helpers import place_sheets, write_sheets
@@ -260,3 +264,33 @@ def test_year_column_outside_the_model_is_noted_not_an_error(tmp_path):
     sheets["Outcomes"][1].append(5)
     place, _ = pooling.load(write_sheets(tmp_path / "ok.xlsx", sheets))
     assert any("2020/21" in warning for warning in place.warnings)
+
+
+@pytest.mark.parametrize("base", [1e25, 1e300, 2e9])
+def test_money_beyond_any_public_budget_is_refused_by_cell(tmp_path, base):
+    # In £000, a Base of 2e9 is £2 trillion: above the £1 trillion ceiling, like 1e25
+    # (which HiGHS once solved to an objective of £0).
+    sheets = valid_sheets()
+    sheets["Funding"][2][3] = base  # Funding!D3
+    found = problems(tmp_path, sheets)
+    assert set(found) == {"Funding!D3"}
+    assert "more than any public body holds" in found["Funding!D3"] and "£000" in found["Funding!D3"]
+
+
+def test_a_large_budget_within_reality_and_a_tiny_price_are_told_apart(tmp_path):
+    sheets = valid_sheets()
+    sheets["Funding"][2][3] = 9e8  # £900bn in £000: within the ceiling
+    sheets["Outcomes"][1][3] = 1e-9  # Value per unit of a billionth of a pound
+    found = problems(tmp_path, sheets)
+    assert set(found) == {"Outcomes!D2"}
+    assert "below a millionth of a penny" in found["Outcomes!D2"]
+
+
+def test_an_optimum_that_breaks_a_row_is_refused():
+    # x1 + x2 <= 10 with x = (6, 5): broken by 1 in 10, far beyond 1e-6.
+    matrix = sparse.csr_matrix(np.array([[1.0, 1.0]]))
+    lower, upper = np.array([0.0, 0.0]), np.array([np.inf, np.inf])
+    rows_lower, rows_upper = np.array([-np.inf]), np.array([10.0])
+    check_residuals(matrix, np.array([5.0, 5.0]), lower, upper, rows_lower, rows_upper, ["x1", "x2"], "test")
+    with pytest.raises(SolverError, match="breaks a constraint"):
+        check_residuals(matrix, np.array([6.0, 5.0]), lower, upper, rows_lower, rows_upper, ["x1", "x2"], "test")

@@ -18,6 +18,7 @@ own rows. ``split`` writes, for each partner, a return holding only what it owns
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -292,11 +293,21 @@ def split(place_path: Path, folder: Path) -> list[Path]:
     tables = place_tables(raw)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for code, target in targets.items():
-        made = partner_return(tables, code, place.name, place_path.name, raw.package.sha256)
-        atomic_write(target, made.data)
-        written.append(target)
+    try:
+        for code, target in targets.items():
+            made = partner_return(tables, code, place.name, place_path.name, raw.package.sha256)
+            atomic_write(target, made.data)
+            written.append(target)
+    except BaseException:
+        # A part of a set of returns is worse than none: partners would be sent some.
+        for target in written:
+            target.unlink(missing_ok=True)
+        raise
     return written
+
+
+# The longest file name Linux, macOS and Windows file systems all take, in bytes.
+MAX_FILE_NAME_BYTES = 255
 
 
 def partner_files(folder: Path, place_path: Path, partners, kind: str) -> dict[str, Path]:
@@ -315,6 +326,12 @@ def partner_files(folder: Path, place_path: Path, partners, kind: str) -> dict[s
             raise WriteError(
                 f"partners {taken[name.casefold()]!r} and {code!r} would share the file {name}; "
                 "give one of them a code that differs by more than punctuation or case"
+            )
+        if len(os.fsencode(name)) > MAX_FILE_NAME_BYTES:
+            raise WriteError(
+                f"partner {code[:40]!r}{'...' if len(code) > 40 else ''} would need a file name of "
+                f"{len(os.fsencode(name)):,} bytes, more than file systems allow ({MAX_FILE_NAME_BYTES}); "
+                "give it a shorter code (nothing was written)"
             )
         taken[name.casefold()] = code
         files[code] = Path(folder) / name

@@ -123,7 +123,11 @@ def read_package_bytes(path: Path) -> bytes:
     """The file's bytes, read once: every later reader and the audit hash use these."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            # A device or a pipe has no size to check and may never end (/dev/zero, a FIFO).
+            raise PackageError("this is not a file but a device, a pipe or a socket; refused")
+        size = status.st_size
         if size > MAX_FILE_BYTES:
             raise PackageError(f"the file is {size:,} bytes (more than {MAX_FILE_BYTES:,}); refused")
         return path.read_bytes()
