@@ -69,14 +69,25 @@ def is_binding(info: ConstraintInfo, room: float) -> bool:
     return room <= BINDING_TOLERANCE * max(1.0, abs(info.rhs))
 
 
-def binding_constraints(model: Model, solution: Solution) -> list[Binding]:
-    """Every binding constraint, in registry order, with its sentence for that year."""
+# Spend below this share of the largest stream's yearly amount is nothing: the plan rule's
+# ε (1e-7 of the objective) lets pennies sit where money buys less.
+NOTHING_SHARE = 1e-6
+
+
+def binding_constraints(model: Model, solution: Solution, plan: Solution | None = None) -> list[Binding]:
+    """Every binding constraint, in registry order, with its sentence for that year.
+
+    Shadow prices are ``solution``'s (the value LP's); whether a constraint binds, and its
+    slack, are the reported ``plan``'s when given. Every constraint with a non-zero shadow
+    price binds in every optimal plan (complementary slackness), and the plan does not
+    depend on the solver, where the value LP's vertex does: so what binds reads the same
+    whichever solver ran."""
     words = Words(model, solution)
     found = []
     for info in model.registry.values():
         if not info.family.reported:
             continue
-        room = slack(info, solution)
+        room = slack(info, plan or solution)
         if not is_binding(info, room):
             continue
         price = solution.shadow_prices.get(info.name, 0.0)
@@ -142,7 +153,9 @@ class ProgrammePosition:
     sentence: str
 
 
-def programme_positions(model: Model, solution: Solution, binding: list[Binding]) -> list[ProgrammePosition]:
+def programme_positions(
+    model: Model, solution: Solution, binding: list[Binding], plan: Solution | None = None
+) -> list[ProgrammePosition]:
     """Why each programme that sits at its Min or Max, or gets nothing, sits there.
 
     The marginal value of a programme's money is the sum of the shadow prices of its
@@ -151,7 +164,8 @@ def programme_positions(model: Model, solution: Solution, binding: list[Binding]
     value of the money in its best other use, so the other use is the difference.
     For a programme that gets nothing, the reduced costs of its cheapest route (the
     stream's money into it and the first segment of each of its effects) give what a
-    step of money into it would gain or lose against where the money goes now.
+    step of money into it would gain or lose against where the money goes now. Spend,
+    and so which programmes get nothing, is the reported ``plan``'s when given.
     """
     words = Words(model, solution)
     place = model.place
@@ -164,11 +178,14 @@ def programme_positions(model: Model, solution: Solution, binding: list[Binding]
         elif item.family in (PROGRAMME_MIN, PROGRAMME_MAX):
             limits[(keys["programme"], t)] = item
     # Effect capacities with slack have zero shadow price: the sum over binding ones is the value.
+    # The plan may put a hair of money (the ε of the plan rule) where it buys less; a
+    # programme with no more than that gets nothing, as a board would read it.
+    hair = NOTHING_SHARE * max([1.0, *(amount for stream in model.streams for amount in stream.amounts or ())])
     found = []
     for programme in place.programmes.values():
         effects = [outcome for (p, outcome) in place.effects if p == programme.code]
         for t in model.years:
-            spend = model.spent(solution, programme.code, t)
+            spend = model.spent(plan or solution, programme.code, t)
             own = capacity[(programme.code, t)] * words.per
             limit = limits.get((programme.code, t))
             if limit is not None:
@@ -180,7 +197,7 @@ def programme_positions(model: Model, solution: Solution, binding: list[Binding]
                 found.append(
                     ProgrammePosition(programme.code, t, position, spend, limit.info.rhs, own, other, sentence)
                 )
-            elif spend <= BINDING_TOLERANCE and effects:
+            elif spend <= max(hair, BINDING_TOLERANCE) and effects:
                 routes = [
                     solution.reduced_costs.get(variable.name, 0.0)
                     for (_, p, year), variable in model.x.items()

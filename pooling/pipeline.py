@@ -349,11 +349,12 @@ def solve_scenario(
         timings["plan"] = time.perf_counter() - clock
     clock = time.perf_counter()
     if solution.status == OPTIMAL:
-        # What binds, and why a programme sits where it does, are the value LP's: its shadow
-        # prices hold at its own optimum. Every figure of the plan is the rule's plan's.
-        binding = binding_constraints(model, value)
+        # Shadow prices are the value LP's: they hold at its own optimum. What binds, slack,
+        # spend and every figure are the rule's plan's, so they read the same whichever
+        # solver found the optimum.
+        binding = binding_constraints(model, value, plan=solution)
         grouped = statements(model, value, binding)
-        positions = programme_positions(model, value, binding)
+        positions = programme_positions(model, value, binding, plan=solution)
         tables = build_tables(model, solution, binding, positions)
         notes = cell_notes(model, value, grouped)
     else:

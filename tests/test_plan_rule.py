@@ -118,6 +118,11 @@ def test_cbc_and_highs_report_the_same_plan_on_every_example(tmp_path, path):
     highs = pooling.run(path, overrides={"solver": "highs"}, output=tmp_path / "highs.xlsx")
     factor = highs.place.unit_pounds
     assert same_plan(spend(highs), spend(cbc), factor) == []
+    # What binds is read from the plan, so it is the same list too (prices are stage 1's).
+    assert [item.info.name for item in cbc.binding] == [item.info.name for item in highs.binding]
+    assert [(p.programme, p.year, p.position) for p in cbc.positions] == [
+        (p.programme, p.year, p.position) for p in highs.positions
+    ]
     # Every contract constraint holds on the plan as written, tighter under HiGHS.
     check_output(tmp_path / "highs.xlsx", highs.place, highs.scenario, highs.objective, tolerance=1e-9)
     check_output(tmp_path / "cbc.xlsx", cbc.place, cbc.scenario, cbc.objective)
