@@ -38,6 +38,7 @@ _NAMES = {
     "run": ("pipeline", "run"),
     "solve_scenario": ("pipeline", "solve_scenario"),
     "Result": ("pipeline", "Result"),
+    "check_result_target": ("write", "check_result_target"),
     # analyses
     "compare": ("analyses.compare", "compare"),
     "Comparison": ("analyses.compare", "Comparison"),
@@ -56,6 +57,7 @@ _NAMES = {
     "write_merged": ("returns.merge", "write_merged"),
     "MergeError": ("returns.merge", "MergeError"),
     "write_per_partner": ("returns.per_partner", "write_per_partner"),
+    "check_per_partner_targets": ("returns.per_partner", "check_per_partner_targets"),
     # errors
     "InputError": ("errors", "InputError"),
     "WriteError": ("errors", "WriteError"),

@@ -247,6 +247,11 @@ def run(
         place, package = pooling.load(resolved.workbook)
         if output is None and not in_place:
             output = Path.cwd() / f"{scenario.stem}-results{package.kind}"
+    with reported(writing="the results", while_writing=True):  # refused before solving, not after
+        pooling.check_result_target(package, package.path if in_place else output, in_place)
+        if per_partner is not None:
+            pooling.check_per_partner_targets(package.path, place.partners, per_partner)
+    with reported(as_json):
         _progress(f"Solving with {resolved.solver.upper()} ...")
         result = pooling.solve_scenario(resolved, place, package, counterpart=dividend)
     with reported(writing="the results", while_writing=True):

@@ -139,19 +139,7 @@ def write_result(result, target: Path, in_place: bool = False) -> GraftReport:
     target = Path(target)
     package = result.package
     source = package.path.resolve()
-    names = {sheet.name for sheet in package.sheets}
-    if all(name in names for name in RUN.signature):
-        raise WriteError(
-            f"{package.path} already holds the results of an earlier run; run on the workbook the "
-            "partners sent (or a copy without the result sheets)"
-        )
-    if target.suffix.lower() != package.kind:
-        raise WriteError(f"{target}: the input is a {package.kind} workbook, so the output must end in {package.kind}")
-    if in_place and target.resolve() != source:
-        raise WriteError("--in-place writes into the input workbook; do not give another output file")
-    if not in_place and target.resolve() == source:
-        raise WriteError(f"{target}: this is the input workbook; choose another output file (or use --in-place)")
-    _check_target(target, in_place)
+    check_result_target(package, target, in_place)
     data, report = annotated_workbook(result)
     if report.fallback:
         in_place, target = False, _fallback_target(target, source)
@@ -173,6 +161,28 @@ def write_result(result, target: Path, in_place: bool = False) -> GraftReport:
     report.backup = backup
     report.written = target
     return report
+
+
+def check_result_target(package, target: Path, in_place: bool = False) -> None:
+    """May the results of a run on ``package`` be written to ``target``? Checked before
+    solving as well as before writing, so a run is not wasted on a refusal."""
+    target = Path(target)
+    source = package.path.resolve()
+    names = {sheet.name for sheet in package.sheets}
+    if all(name in names for name in RUN.signature):
+        raise WriteError(
+            f"{package.path} already holds the results of an earlier run; run on the workbook the "
+            "partners sent (or a copy without the result sheets)"
+        )
+    if target.suffix.lower() != package.kind:
+        raise WriteError(f"{target}: the input is a {package.kind} workbook, so the output must end in {package.kind}")
+    if in_place and target.resolve() != source:
+        raise WriteError("--in-place writes into the input workbook; do not give another output file")
+    if not in_place and target.resolve() == source:
+        raise WriteError(f"{target}: this is the input workbook; choose another output file (or use --in-place)")
+    if not target.parent.is_dir():
+        raise WriteError(f"{target}: the folder {target.parent} does not exist")
+    _check_target(target, in_place)
 
 
 def _check_target(target: Path, in_place: bool) -> None:

@@ -345,3 +345,32 @@ def test_a_partner_code_too_long_for_a_file_name_writes_no_returns(tmp_path):
     output = _one_line_failure(result, 2)
     assert "shorter code" in output
     assert not (tmp_path / "returns").exists() or not list((tmp_path / "returns").iterdir())
+
+
+def test_an_output_that_will_be_refused_is_refused_before_solving(tmp_path):
+    path = write_sheets(tmp_path / "place.xlsx", small_sheets())
+    scenario = scenario_file(tmp_path)
+    result = CliRunner().invoke(main, ["run", str(scenario), "-o", str(path)])
+    assert result.exit_code == 2 and "this is the input workbook" in result.output
+    assert "Solving" not in result.output
+    result = CliRunner().invoke(main, ["run", str(scenario), "-o", str(tmp_path / "no-such-folder" / "out.xlsx")])
+    assert result.exit_code == 2 and "does not exist" in result.output and "Solving" not in result.output
+
+
+def test_per_partner_files_that_would_collide_are_refused_before_anything_is_written(tmp_path):
+    sheets = small_sheets()
+    for sheet in ("Partners", "Funding", "Programmes", "Savings"):
+        for row in sheets[sheet][1:]:
+            row[:] = ["a" if cell == "A" else cell for cell in row]
+    sheets["Partners"][2][0] = "A"  # partner codes 'a' and 'A' would share one file name
+    for sheet in ("Funding", "Programmes", "Savings"):
+        for row in sheets[sheet][1:]:
+            row[:] = ["A" if cell == "B" else cell for cell in row]
+    write_sheets(tmp_path / "place.xlsx", sheets)
+    out = tmp_path / "out.xlsx"
+    result = CliRunner().invoke(
+        main, ["run", str(scenario_file(tmp_path)), "-o", str(out), "--per-partner", str(tmp_path / "each")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "would share the file" in result.output
+    assert not out.exists()

@@ -187,6 +187,15 @@ def partner_results(result, partner: str, tables, place_hash: str) -> bytes:
     return data
 
 
+def check_per_partner_targets(package_path: Path, partners, folder: Path) -> dict[str, Path]:
+    """The per-partner files, every one checked (not open in Excel, not a file pooling did
+    not write, a name the file system takes): before solving, and again before writing."""
+    targets = partner_files(Path(folder), package_path, partners, "results")
+    for target in targets.values():
+        check_output(target, PER_PARTNER.signature, "pooling run --per-partner")
+    return targets
+
+
 def write_per_partner(result, folder: Path) -> list[Path]:
     """One results workbook per partner in ``folder``; the files written.
 
@@ -194,10 +203,8 @@ def write_per_partner(result, folder: Path) -> list[Path]:
     existing file is replaced only if pooling wrote it, after a verified backup.
     """
     folder = Path(folder)
-    targets = partner_files(folder, result.package.path, result.place.partners, "results")
+    targets = check_per_partner_targets(result.package.path, result.place.partners, folder)
     ours = PER_PARTNER.signature
-    for target in targets.values():  # all checked before any is written
-        check_output(target, ours, "pooling run --per-partner")
     folder.mkdir(parents=True, exist_ok=True)
     tables = place_tables(read_place_package(result.package))
     written = []
