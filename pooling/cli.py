@@ -377,8 +377,9 @@ def partners(scenario, output, workers, samples, seed, solver, as_json):
 @click.option(
     "--table", type=click.Path(dir_okay=False, path_type=Path), help="Also write the runs as .parquet or .csv."
 )
+@click.option("--force", is_flag=True, help="Let --table replace a file that is not an earlier Runs table.")
 @json_option
-def sweep(scenario, output, vary, samples, seed, workers, scheduler, solver, table, as_json):
+def sweep(scenario, output, vary, samples, seed, workers, scheduler, solver, table, force, as_json):
     """Run SCENARIO over a grid of levers and/or samples of its uncertain inputs.
 
     Every combination of the --vary values runs; with --samples, each combination runs
@@ -415,7 +416,7 @@ def sweep(scenario, output, vary, samples, seed, workers, scheduler, solver, tab
             scenario, pooling.parse_vary(list(vary)), samples, seed, workers, scheduler, solver, progress
         )
         if table is not None:
-            pooling.write_sweep_table(result, table)
+            pooling.write_sweep_table(result, table, force=force)
     if output is not None:
         with reported(writing="the sweep"):
             pooling.write_sweep(result, output)

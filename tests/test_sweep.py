@@ -164,3 +164,18 @@ def test_bad_lever_values_are_refused_before_any_run():
     with pytest.raises(pooling.ScenarioError) as caught:
         sweep(SCENARIO, parse_vary(["pooling=silo,shared"]), workers=1)
     assert any("pooling: must be 'pooled' or 'silo', not 'shared'" in line for line in caught.value.lines())
+
+
+def test_the_runs_table_never_replaces_a_file_it_did_not_write(grid_one_worker, tmp_path):
+    target = tmp_path / "runs.csv"
+    target.write_text("Name,Budget\nmine,1\n", encoding="utf-8")
+    with pytest.raises(pooling.WriteError, match="not a table pooling sweep wrote"):
+        write_table(grid_one_worker, target)
+    assert target.read_text(encoding="utf-8") == "Name,Budget\nmine,1\n"
+    write_table(grid_one_worker, target, force=True)  # asked for: replaced, the old one kept
+    assert (tmp_path / "runs.csv.bak").read_text(encoding="utf-8") == "Name,Budget\nmine,1\n"
+    assert write_table(grid_one_worker, target) is not None  # an earlier table: replaced after a backup
+    (tmp_path / "~$runs.csv").write_text("", encoding="utf-8")  # open in Excel
+    with pytest.raises(pooling.WriteError, match="open in Excel"):
+        write_table(grid_one_worker, target)
+    assert not list(tmp_path.glob(".*.tmp")) and not list(tmp_path.glob(".~pooling*"))

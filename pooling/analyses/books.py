@@ -8,10 +8,12 @@ number formats, native charts, an Audit sheet) and written as every file is writ
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from .. import fmt, words
-from ..files import write_output
+from ..errors import WriteError
+from ..files import atomic_write, exclusive, make_backup, refuse_if_open, write_output
 from ..outputs import COMPARISON, PARTNERSHIP, SWEEP
 from ..scenario import ScenarioError
 from ..solve import OPTIMAL
@@ -348,10 +350,19 @@ def sweep_workbook(result: Sweep) -> bytes:
     return book.bytes()
 
 
-def write_table(result: Sweep, target: Path) -> None:
-    """The Runs table for analysts: Parquet (needs pyarrow) or CSV, by the file's suffix."""
-    frame = runs_frame(result)
+# The columns every Runs table holds: a file holding them was written by pooling sweep.
+TABLE_SIGNATURE = ("Run", "Sample", "Status", "Objective")
+
+
+def write_table(result: Sweep, target: Path, force: bool = False) -> Path | None:
+    """The Runs table for analysts: Parquet (needs pyarrow) or CSV (UTF-8 with a byte-order
+    mark, so Excel shows £ signs), by the file's suffix; the backup of an earlier table.
+
+    Written as every output is: never while open in Excel, never over a file that is not
+    an earlier Runs table unless ``force``, under pooling's lock, atomically, after a
+    backup of what was there."""
     target = Path(target)
+    frame = runs_frame(result)
     if target.suffix.lower() == ".parquet":
         try:
             import pyarrow  # noqa: F401  (optional: pooling[parquet]; pandas needs it to write Parquet)
@@ -359,11 +370,35 @@ def write_table(result: Sweep, target: Path) -> None:
             raise ScenarioError(
                 ["Parquet needs pyarrow: pip install 'pooling[parquet]', or write .csv"], "--table"
             ) from None
-        frame.to_parquet(target, index=False)
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        data = buffer.getvalue()
     elif target.suffix.lower() == ".csv":
-        frame.to_csv(target, index=False)
+        data = frame.to_csv(index=False).encode("utf-8-sig")
     else:
         raise ScenarioError([f"{target}: the table is written as .parquet or .csv"], "--table")
+    refuse_if_open(target)
+    with exclusive(target):
+        if target.exists() and not force and not _is_runs_table(target):
+            raise WriteError(
+                f"{target} exists and is not a table pooling sweep wrote; choose another name (or --force)"
+            )
+        backup = make_backup(target) if target.exists() else None
+        atomic_write(target, data)
+    return backup
+
+
+def _is_runs_table(path: Path) -> bool:
+    """Does ``path`` hold the Runs table's columns (``TABLE_SIGNATURE``)?"""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if path.suffix.lower() == ".csv":
+        first = data[:65536].decode("utf-8-sig", errors="replace").splitlines()[:1]
+        return bool(first) and set(TABLE_SIGNATURE) <= set(first[0].split(","))
+    # Parquet keeps its schema, with the column names, at the end of the file.
+    return data.startswith(b"PAR1") and all(name.encode() in data[-65536:] for name in TABLE_SIGNATURE)
 
 
 def write_sweep(result: Sweep, target: Path) -> None:
