@@ -481,6 +481,15 @@ def merge(place, returns, output):
         f"{', '.join(partners_changing) or 'no partner'}."
     )
     click.echo(f"Wrote {output}")
+    if plan.stale:
+        click.echo(
+            f"Recalculate before running: {len(plan.stale)} formula(s) read cells the returns changed, so their "
+            "stored results are out of date. Open the merged workbook in Excel and save it (it recalculates on "
+            "opening), or in LibreOffice press Ctrl+Shift+F9 (Data > Calculate > Recalculate Hard) and save; until "
+            "then pooling refuses those cells."
+        )
+        for line in plan.stale_lines()[:10]:
+            click.echo(f"  {line}")
 
 
 # -- the workbook ------------------------------------------------------------------------------

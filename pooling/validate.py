@@ -175,7 +175,7 @@ def read_table(raw: RawSheet, sheet: SheetSpec, problems: Problems) -> Table | N
     }
     places = {column.name: place for column, _, _, place in plan}
     places.update({header: f"{title}!{column_letter(index)}" for header, index in extra_headers.items()})
-    flagged = {**raw.uncalculated, **raw.errors}
+    flagged = {**raw.uncalculated, **raw.errors, **raw.stale}
     rows = []
     for number, values in located.rows:
         width = len(values)
@@ -188,7 +188,14 @@ def read_table(raw: RawSheet, sheet: SheetSpec, problems: Problems) -> Table | N
         for (column, index, parser, place), value in zip(plan, cells):
             if flagged and (number, index + 1) in flagged:
                 where = f"{place}{number}"
-                if (number, index + 1) in raw.uncalculated:
+                if (number, index + 1) in raw.stale:
+                    problems.add(
+                        where,
+                        f"formula {raw.stale[(number, index + 1)]} may hold an out-of-date value: the workbook asks "
+                        "to be recalculated when opened (pooling merge asks this after changing cells formulas "
+                        "read); open it in Excel or LibreOffice, save it, and run again",
+                    )
+                elif (number, index + 1) in raw.uncalculated:
                     problems.add(
                         where,
                         f"formula {raw.uncalculated[(number, index + 1)]} has no calculated value; open the workbook "

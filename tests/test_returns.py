@@ -321,3 +321,33 @@ def test_two_partners_whose_codes_would_share_a_file_are_refused(tmp_path):
     with pytest.raises(pooling.WriteError, match="'A&B' and 'A_B' would share the file place-return-A_B.xlsx"):
         split(place, tmp_path / "returns")
     assert not (tmp_path / "returns").exists()
+
+
+def test_a_merge_that_changes_a_cell_a_formula_reads_says_so_and_is_not_run_stale(tmp_path):
+    # As Excel saves it: Funding!D3 (NCC-FG's Base) is =D2*0.5 with its result 91,000
+    # stored, and the workbook does not ask to be recalculated. NCC's return changes D2.
+    import re
+
+    from .corpus import Package as Parts
+
+    place = tmp_path / "place.xlsx"
+    parts = Parts.read(EXAMPLE.read_bytes())
+    funding = parts.sheet_part("Funding").lstrip("/")
+    parts.put(funding, re.sub(rb'<c r="D3"([^>]*)><v>88000</v></c>', rb'<c r="D3"\1><f>D2*0.5</f><v>91000</v></c>',
+                              parts.parts[funding]))  # fmt: skip
+    parts.put("xl/workbook.xml", parts.parts["xl/workbook.xml"].replace(b' fullCalcOnLoad="1"', b""))
+    parts.save(place)
+    assert pooling.load(place)[0].streams["NCC-FG"].base == pytest.approx(91_000)
+    paths = {path.stem.rsplit("-", 1)[1]: path for path in split(place, tmp_path / "returns")}
+    edit(paths["NCC"], "Funding", {f"D{find_row(paths['NCC'], 'Funding', 'NCC-CT')}": 200_000})
+    merged = tmp_path / "merged.xlsx"
+    result = CliRunner().invoke(main, ["merge", str(place), *map(str, paths.values()), "-o", str(merged)])
+    assert result.exit_code == 0, result.output
+    assert "Recalculate before running" in result.output and "Funding!D3 (=D2*0.5) reads Funding!D2" in result.output
+    assert b'fullCalcOnLoad="1"' in Package.open(merged).parts["xl/workbook.xml"]
+    changes = [row for row in openpyxl.load_workbook(merged)["Changes"].iter_rows(values_only=True)]
+    assert ("Funding", "D3", "=D2*0.5", "recalculate") in [row[:4] for row in changes]
+    # The stored 91,000 is what D2 was, not what it is: the run refuses it by cell.
+    refused = CliRunner().invoke(main, ["validate", str(merged)])
+    assert refused.exit_code == 1
+    assert "Funding!D3: formula =D2*0.5 may hold an out-of-date value" in refused.output

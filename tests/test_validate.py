@@ -7,6 +7,7 @@ import zipfile
 import numpy as np
 import openpyxl
 import pytest
+import xlsxwriter
 from scipy import sparse
 
 import pooling
@@ -33,9 +34,10 @@ def valid_sheets():
     )
 
 
-def problems(tmp_path, sheets, name="bad.xlsx") -> dict[str, str]:
-    """{Sheet!Cell: message} for a workbook that must fail validation."""
-    path = write_sheets(tmp_path / name, sheets)
+def problems(tmp_path, sheets, name="bad.xlsx", path=None) -> dict[str, str]:
+    """{Sheet!Cell: message} for a workbook that must fail validation (``sheets`` written,
+    or the workbook at ``path``)."""
+    path = path or write_sheets(tmp_path / name, sheets)
     with pytest.raises(ValidationError) as caught:
         pooling.load(path)
     found = {}
@@ -217,6 +219,8 @@ def test_a_formula_whose_result_is_empty_text_reads_as_blank(tmp_path):
         for info, data in parts.items():
             if b'<c r="E2"' in data and b"IF(D2" in data:
                 data = re.sub(rb'<c r="E2"[^>]*>.*?</c>', b'<c r="E2" t="str"><f>IF(D2&gt;0,"",1)</f><v></v></c>', data)
+            # Excel, having calculated, no longer asks to be recalculated on opening (openpyxl does).
+            data = data.replace(b' fullCalcOnLoad="1"', b"")
             archive.writestr(info, data)
     place, _ = pooling.load(path)
     assert place.outcomes["O1"].targets == (None, None, None)  # blank Target = none, as the sheet shows
@@ -294,3 +298,22 @@ def test_an_optimum_that_breaks_a_row_is_refused():
     check_residuals(matrix, np.array([5.0, 5.0]), lower, upper, rows_lower, rows_upper, ["x1", "x2"], "test")
     with pytest.raises(SolverError, match="breaks a constraint"):
         check_residuals(matrix, np.array([6.0, 5.0]), lower, upper, rows_lower, rows_upper, ["x1", "x2"], "test")
+
+
+def test_a_formula_in_a_workbook_that_asks_to_be_recalculated_is_not_trusted(tmp_path):
+    # XlsxWriter stores 0 as a formula's result and asks for recalculation on opening
+    # (fullCalcOnLoad): the stored 0 is not the formula's value, so it is not read.
+    path = tmp_path / "asks.xlsx"
+    sheets = valid_sheets()
+    book = xlsxwriter.Workbook(path)
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value)
+    book.get_worksheet_by_name("Funding").write_formula("D3", "=D2*0.5", None, 0)
+    book.close()
+    found = problems(tmp_path, None, path=path)
+    assert set(found) == {"Funding!D3"}
+    assert "=D2*0.5 may hold an out-of-date value" in found["Funding!D3"]

@@ -10,7 +10,7 @@ exactly those edits spliced into its sheets and a Changes sheet listing them.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
@@ -25,6 +25,7 @@ from ..validate import ValidationError, validate
 from ..xlsx.book import Book
 from ..xlsx.cells import edit_cells
 from ..xlsx.container import Package, scan
+from ..xlsx.formulas import Formula, ask_to_recalculate, formulas
 from ..xlsx.graft import graft
 from ..xlsx.read import RawSheet, RawWorkbook
 from ..xlsx.refs import cell_ref, column_letter
@@ -52,6 +53,16 @@ class MergePlan:
     edits: list[Edit]
     tables: dict[str, PlaceTable]  # the place tables with the edits applied
     added_rows: dict[str, list[int]]  # sheet -> place rows added
+    # Formulas of the place workbook that read a cell an edit changes: their stored results
+    # are out of date until the workbook is recalculated.
+    stale: list[tuple[Formula, Edit]] = field(default_factory=list)
+
+    def stale_lines(self) -> list[str]:
+        return [
+            f"{formula.sheet}!{cell_ref(formula.row, formula.column)} (={formula.text}) reads "
+            f"{self.tables[edit.sheet].title}!{cell_ref(edit.row, edit.column)}, which {edit.partner}'s return changed"
+            for formula, edit in self.stale
+        ]
 
 
 def read_return(path: Path) -> tuple[str, RawWorkbook]:
@@ -309,10 +320,32 @@ def _check_merged(place_raw: RawWorkbook, merged: dict[str, PlaceTable], edits: 
 
 
 def merge(place_path: Path, returns: list[Path]) -> tuple[MergePlan, Package]:
-    """Read the place workbook and the returns; every edit, checked and validated."""
+    """Read the place workbook and the returns; every edit, checked and validated, and the
+    formulas whose stored results the edits leave out of date."""
     place_path = Path(place_path)
     raw = read_place(place_path)
-    return plan_merge(raw, list(returns)), raw.package
+    plan = plan_merge(raw, list(returns))
+    plan.stale = stale_formulas(raw.package, plan)
+    return plan, raw.package
+
+
+def stale_formulas(package: Package, plan: MergePlan) -> list[tuple[Formula, Edit]]:
+    """Every formula of the workbook that reads a cell an edit changes (a formula the edit
+    itself replaces is gone, not stale)."""
+    changed = {(plan.tables[edit.sheet].title, edit.row, edit.column): edit for edit in plan.edits}
+    found = []
+    for sheet in package.sheets:
+        part = package.parts.get(sheet.part, b"")
+        if b"<f" not in part and b":f" not in part:
+            continue
+        for formula in formulas(sheet.name, part):
+            if (sheet.name, formula.row, formula.column) in changed:
+                continue
+            for (title, row, column), edit in changed.items():
+                if formula.reads_cell(title, row, column):
+                    found.append((formula, edit))
+                    break
+    return found
 
 
 def merged_workbook(package: Package, plan: MergePlan) -> bytes:
@@ -331,6 +364,9 @@ def merged_workbook(package: Package, plan: MergePlan) -> bytes:
     order, content_types = list(package.order), dict(package.content_types)
     if by_sheet:
         drop_calculation_chain(package, parts, order, content_types)
+    if plan.stale:
+        # Excel recalculates on opening; until then pooling refuses the stored results.
+        parts[package.workbook_part] = ask_to_recalculate(parts[package.workbook_part])
     edited = Package(
         path=package.path,
         parts=parts,
@@ -400,6 +436,19 @@ def _changes_workbook(plan: MergePlan) -> bytes:
             "added row" if edit.row in plan.added_rows.get(edit.sheet, []) else "changed",
         )
         for edit in plan.edits
+    ]
+    rows += [
+        (
+            formula.sheet,
+            cell_ref(formula.row, formula.column),
+            "=" + formula.text,
+            "recalculate",
+            edit.partner,
+            edit.file,
+            edit.source,
+            "formula out of date until recalculated",
+        )  # fmt: skip
+        for formula, edit in plan.stale
     ]
     columns = ["Sheet", "Cell", "Old value", "New value", "Partner", "Return", "Return cell", "Change"]
     sheet.table(columns, rows, widths={"Return": 36, "Return cell": 24})

@@ -20,6 +20,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from .container import NS_MAIN, Package, PackageError, require_defusedxml
+from .formulas import formulas, recalculates_on_open
 from .refs import column_index
 
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
@@ -42,6 +43,9 @@ class RawSheet:
     rows: list[tuple[int, tuple]] = field(default_factory=list)
     uncalculated: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> formula
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> '#DIV/0!'
+    # Formula cells whose stored value the workbook itself says is out of date (it asks to be
+    # recalculated when opened, as pooling merge does after changing cells formulas read).
+    stale: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> formula
 
 
 @dataclass
@@ -74,6 +78,7 @@ def read_package(package: Package, wanted: set[str], key: Callable[[str], str]) 
     by_key = {key(sheet.name): sheet for sheet in package.sheets}
     chosen = {key: by_key[key] for key in wanted if key in by_key}
     sheets: dict[str, RawSheet] = {}
+    recalculate = recalculates_on_open(package.parts.get(package.workbook_part, b""))
     if chosen:
         for sheet in chosen.values():
             check_extent(package.path, sheet.name, package.parts.get(sheet.part, b""))
@@ -83,6 +88,13 @@ def read_package(package: Package, wanted: set[str], key: Callable[[str], str]) 
             part = package.parts.get(sheet.part, b"")
             if _FORMULA.search(part) or _ERROR.search(part):
                 raw.uncalculated, raw.errors = _formulas_and_errors(part)
+                if recalculate and _FORMULA.search(part):
+                    raw.stale = {
+                        (formula.row, formula.column): "=" + formula.text
+                        for formula in formulas(sheet.name, part)
+                        if (formula.row, formula.column) not in raw.uncalculated
+                        and (formula.row, formula.column) not in raw.errors
+                    }
                 _keep_flagged_rows(raw)
             sheets[key] = raw
     return RawWorkbook(path=Path(package.path), package=package, sheets=sheets)
@@ -143,7 +155,7 @@ def _keep_flagged_rows(raw: RawSheet) -> None:
     """Rows whose only content is an uncalculated formula or an error read as empty:
     keep them, so the problem is reported by cell."""
     present = {number for number, _ in raw.rows}
-    missing = {row for row, _ in [*raw.uncalculated, *raw.errors]} - present
+    missing = {row for row, _ in [*raw.uncalculated, *raw.errors, *raw.stale]} - present
     if missing:
         raw.rows = sorted(raw.rows + [(number, ()) for number in missing])
 

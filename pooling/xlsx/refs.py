@@ -75,3 +75,13 @@ def split_sheet_ref(where: str) -> tuple[str, str]:
     """(sheet title, cell) of ``Funding!D7``."""
     title, _, ref = where.rpartition("!")
     return title, ref
+
+
+# A reference inside a formula's text: an optional sheet ('Funding streams'! or Funding!),
+# a cell with optional $ anchors, and an optional second cell making it a range; not a
+# function name that looks like a cell (LOG10( ). Groups: quoted sheet, plain sheet,
+# first column, first row, last column, last row.
+FORMULA_REFERENCE = re.compile(
+    r"(?:(?:'((?:[^']|'')+)'|([A-Za-z_][\w.]*))!)?"
+    r"\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?(?![\w(])"
+)
