@@ -219,7 +219,7 @@ def verify_workbook(path: Path, original: Package | None = None) -> None:
     """The written file reopens as a workbook, every part readable (its CRC checked), and
     the parts we wrote well-formed (:func:`check_written_parts`)."""
     try:
-        check_written_parts(Package.open(path), original)
+        check_written_parts(Package.open(path, written=True), original)
     except PackageError as exc:
         raise WriteError(f"the written file does not reopen as a workbook ({exc})") from None
 

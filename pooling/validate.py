@@ -236,14 +236,27 @@ def _blank(value: object) -> bool:
     return value is None or value == "" or (value.__class__ is str and not value.strip())
 
 
+# Excel holds at most this many characters in a cell; a longer text could not be written
+# back into the results.
+EXCEL_CELL_CHARACTERS = 32_767
+
+
+def _within_a_cell(text: str, column: Column) -> str:
+    if len(text) > EXCEL_CELL_CHARACTERS:
+        raise ValueError(
+            f"{column.name} is {len(text):,} characters long; Excel holds at most {EXCEL_CELL_CHARACTERS:,} in a cell"
+        )
+    return text
+
+
 def _code(value: object, column: Column) -> str:
-    return code_text(value, column.name)
+    return _within_a_cell(code_text(value, column.name), column)
 
 
 def _text(value: object, column: Column) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return _within_a_cell(str(value).strip(), column)
 
 
 def _choice(value: object, column: Column) -> str:

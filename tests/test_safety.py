@@ -374,3 +374,24 @@ def test_per_partner_files_that_would_collide_are_refused_before_anything_is_wri
     assert result.exit_code == 2, result.output
     assert "would share the file" in result.output
     assert not out.exists()
+
+
+def test_what_is_accepted_as_input_is_accepted_when_written_with_its_results():
+    # An input of exactly MAX_PARTS parts is accepted; its output holds more (the result
+    # sheets), and pooling's check of what it wrote must allow for them.
+    import io
+
+    from pooling.xlsx.container import MAX_PARTS, PackageError, preflight
+
+    def package(count: int) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("[Content_Types].xml", "<Types/>")
+            for number in range(count - 1):
+                archive.writestr(f"xl/media/part{number}.bin", b"")
+        return buffer.getvalue()
+
+    preflight(package(MAX_PARTS))
+    with pytest.raises(PackageError, match="parts"):
+        preflight(package(MAX_PARTS + 20))
+    preflight(package(MAX_PARTS + 20), written=True)

@@ -317,3 +317,20 @@ def test_a_formula_in_a_workbook_that_asks_to_be_recalculated_is_not_trusted(tmp
     found = problems(tmp_path, None, path=path)
     assert set(found) == {"Funding!D3"}
     assert "=D2*0.5 may hold an out-of-date value" in found["Funding!D3"]
+
+
+def test_text_longer_than_an_excel_cell_holds_is_refused_by_cell(tmp_path):
+    # A name of 1,000,000 characters was accepted, solved, and then could not be written.
+    # XlsxWriter will not write such a cell, so the text is put into the package after.
+    sheets = valid_sheets()
+    sheets["Programmes"][1][1] = "PLACEHOLDER-NAME"
+    path = write_sheets(tmp_path / "long.xlsx", sheets)
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    parts = {name: data.replace(b"PLACEHOLDER-NAME", b"x" * 40_000) for name, data in parts.items()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    found = problems(tmp_path, None, path=path)
+    assert set(found) == {"Programmes!B2"}
+    assert "40,000 characters long; Excel holds at most 32,767" in found["Programmes!B2"]

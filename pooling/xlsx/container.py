@@ -119,7 +119,7 @@ def _sniff(head: bytes) -> str | None:
     return "this is a text file (a CSV?) not an Excel .xlsx workbook; open it in Excel and save it as .xlsx"
 
 
-def read_package_bytes(path: Path) -> bytes:
+def read_package_bytes(path: Path, written: bool = False) -> bytes:
     """The file's bytes, read once: every later reader and the audit hash use these."""
     path = Path(path)
     try:
@@ -128,8 +128,9 @@ def read_package_bytes(path: Path) -> bytes:
             # A device or a pipe has no size to check and may never end (/dev/zero, a FIFO).
             raise PackageError("this is not a file but a device, a pipe or a socket; refused")
         size = status.st_size
-        if size > MAX_FILE_BYTES:
-            raise PackageError(f"the file is {size:,} bytes (more than {MAX_FILE_BYTES:,}); refused")
+        most = MAX_FILE_BYTES + (WRITTEN_EXTRA_BYTES if written else 0)
+        if size > most:
+            raise PackageError(f"the file is {size:,} bytes (more than {most:,}); refused")
         return path.read_bytes()
     except FileNotFoundError:
         raise PackageError("no such file") from None
@@ -139,7 +140,15 @@ def read_package_bytes(path: Path) -> bytes:
         raise PackageError(f"cannot read the file ({exc.strerror})") from None
 
 
-def preflight(source: Path | bytes) -> None:
+# What a file pooling wrote may hold beyond the input limits above: the result sheets and
+# notes it adds to an input that was just within them (so nothing accepted as input is
+# refused as output). Written parts are not checked for their compression ratio: a
+# repetitive sheet compresses well, and pooling wrote it.
+WRITTEN_EXTRA_PARTS = 1_000
+WRITTEN_EXTRA_BYTES = 100 * 1024 * 1024
+
+
+def preflight(source: Path | bytes, written: bool = False) -> None:
     """Check the zip container before anything parses it; raise :class:`PackageError`.
 
     Refuses: a missing or empty file, a file that is not a zip (an ``.xls``, a CSV),
@@ -159,8 +168,11 @@ def preflight(source: Path | bytes) -> None:
         raise PackageError("the workbook is damaged or truncated (not a complete zip package)") from None
     with archive:
         infos = archive.infolist()
-        if len(infos) > MAX_PARTS:
-            raise PackageError(f"the package holds {len(infos):,} parts (more than {MAX_PARTS:,}); refused")
+        most_parts = MAX_PARTS + (WRITTEN_EXTRA_PARTS if written else 0)
+        most_part_bytes = MAX_PART_BYTES + (WRITTEN_EXTRA_BYTES if written else 0)
+        most_bytes = MAX_TOTAL_BYTES + (WRITTEN_EXTRA_BYTES if written else 0)
+        if len(infos) > most_parts:
+            raise PackageError(f"the package holds {len(infos):,} parts (more than {most_parts:,}); refused")
         total = 0
         seen: set[str] = set()
         for info in infos:
@@ -183,18 +195,18 @@ def preflight(source: Path | bytes) -> None:
             parts = name.replace("\\", "/").split("/")
             if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
                 raise PackageError(f"part name {name!r} points outside the package; refused")
-            if info.file_size > MAX_PART_BYTES:
+            if info.file_size > most_part_bytes:
                 raise PackageError(
-                    f"part {name} unpacks to {info.file_size:,} bytes (more than {MAX_PART_BYTES:,}); refused"
+                    f"part {name} unpacks to {info.file_size:,} bytes (more than {most_part_bytes:,}); refused"
                 )
-            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            if not written and info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
                 raise PackageError(
                     f"part {name} compresses {info.file_size // max(info.compress_size, 1):,} to 1 "
                     "(a zip bomb?); refused"
                 )
             total += info.file_size
-        if total > MAX_TOTAL_BYTES:
-            raise PackageError(f"the package unpacks to {total:,} bytes (more than {MAX_TOTAL_BYTES:,}); refused")
+        if total > most_bytes:
+            raise PackageError(f"the package unpacks to {total:,} bytes (more than {most_bytes:,}); refused")
         names = {info.filename for info in infos}
         if "[Content_Types].xml" not in names:
             raise PackageError("this zip is not an Excel workbook (it has no [Content_Types].xml)")
@@ -255,11 +267,12 @@ class Package:
     sha256: str = ""  # of ``data``: the audit trail names the very bytes that were read
 
     @classmethod
-    def open(cls, path: Path) -> Package:
-        """Read the file once, pre-flight it, then read every part as it is stored."""
+    def open(cls, path: Path, written: bool = False) -> Package:
+        """Read the file once, pre-flight it (``written``: a file pooling has just written,
+        with the room its results need), then read every part as it is stored."""
         path = Path(path)
-        data = read_package_bytes(path)
-        preflight(data)
+        data = read_package_bytes(path, written)
+        preflight(data, written)
         package = cls.from_bytes(data, path)
         package.mode = stat.S_IMODE(path.stat().st_mode)
         return package
