@@ -174,8 +174,9 @@ def atomic_write(target: Path, data: bytes, mode: int | None = None, verify=None
             os.fsync(stream.fileno())
         if verify is not None:
             verify(Path(temporary))
-        if mode is not None:
-            os.chmod(temporary, mode)
+        # A temporary file is private (0600); the file it becomes gets the input's permissions
+        # when given, or what any new file of the user's would get (0666 less the umask).
+        os.chmod(temporary, mode if mode is not None else 0o666 & ~_umask())
         os.replace(temporary, target)
         try:  # make the rename itself durable
             directory = os.open(folder, os.O_RDONLY)
@@ -193,6 +194,12 @@ def atomic_write(target: Path, data: bytes, mode: int | None = None, verify=None
         if isinstance(exc, OSError):  # a full disk, a quota, a file system gone read-only
             raise WriteError(f"{target}: could not be written ({exc.strerror or exc}); it is as it was") from None
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _temporary_prefix(target: Path) -> str:

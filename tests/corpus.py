@@ -546,6 +546,31 @@ def _path_traversal(base: bytes, path: Path) -> None:
     package.save(path)
 
 
+def _relationship_outside(base: bytes, path: Path) -> None:
+    """The Partners sheet's relationship points at ``/etc/passwd`` instead of its part."""
+    package = Package.read(base)
+    part = package.sheet_part("Partners")
+    rels = "xl/_rels/workbook.xml.rels"
+    target = posixpath.relpath(part, "xl")
+    package.put(rels, package.parts[rels].replace(f'Target="{target}"'.encode(), b'Target="/etc/passwd"'))
+    package.save(path)
+
+
+def _binary_workbook(base: bytes, path: Path) -> None:
+    """An Excel binary workbook (.xlsb) saved under an .xlsx name: a zip whose workbook
+    part is ``xl/workbook.bin``."""
+    Package(
+        {
+            "[Content_Types].xml": (
+                '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                'content-types"><Override PartName="/xl/workbook.bin" ContentType="application/vnd.ms-excel.sheet.'
+                'binary.macroEnabled.main"/></Types>'
+            ).encode(),
+            "xl/workbook.bin": b"\x83\x01\x00",
+        }
+    ).save(path)
+
+
 def _too_many_parts(base: bytes, path: Path) -> None:
     """A valid workbook with 20,000 extra one-byte parts (declared by a Default content
     type): a reader that opens or lists every entry spends time and memory on each."""
@@ -606,6 +631,8 @@ HOSTILE: dict[str, Callable[[bytes, Path], None]] = {
     "empty": _empty,
     "path-traversal": _path_traversal,
     "too-many-parts": _too_many_parts,
+    "relationship-outside": _relationship_outside,
+    "binary-workbook": _binary_workbook,
     "not-a-workbook": _not_a_workbook,
 }
 

@@ -395,3 +395,22 @@ def test_what_is_accepted_as_input_is_accepted_when_written_with_its_results():
     with pytest.raises(PackageError, match="parts"):
         preflight(package(MAX_PARTS + 20))
     preflight(package(MAX_PARTS + 20), written=True)
+
+
+def test_every_command_gives_its_files_the_permissions_a_new_file_gets(tmp_path):
+    # The temporary file is private (0600) until it is renamed: the result must not be.
+    write_sheets(tmp_path / "place.xlsx", small_sheets())
+    scenario = scenario_file(tmp_path)
+    previous = os.umask(0o022)
+    try:
+        outputs = {
+            "compare": (["compare", str(scenario), str(scenario), "-o", str(tmp_path / "c.xlsx")], tmp_path / "c.xlsx"),
+            "partners": (["partners", str(scenario), "-o", str(tmp_path / "p.xlsx")], tmp_path / "p.xlsx"),
+            "template": (["template", str(tmp_path / "t.xlsx")], tmp_path / "t.xlsx"),
+        }
+        for name, (command, path) in outputs.items():
+            result = CliRunner().invoke(main, command)
+            assert result.exit_code == 0, (name, result.output)
+            assert stat.S_IMODE(path.stat().st_mode) == 0o644, name
+    finally:
+        os.umask(previous)

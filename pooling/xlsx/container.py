@@ -208,6 +208,10 @@ def preflight(source: Path | bytes, written: bool = False) -> None:
         if total > most_bytes:
             raise PackageError(f"the package unpacks to {total:,} bytes (more than {most_bytes:,}); refused")
         names = {info.filename for info in infos}
+        if "xl/workbook.bin" in names:
+            raise PackageError(
+                "this is an Excel binary workbook (.xlsb); save it in Excel as an Excel Workbook (.xlsx)"
+            )
         if "[Content_Types].xml" not in names:
             raise PackageError("this zip is not an Excel workbook (it has no [Content_Types].xml)")
 
@@ -361,6 +365,14 @@ class Package:
                     state=node.get("state", "visible"),
                 )
             )
+        for sheet in self.sheets:
+            if sheet.part not in self.parts:
+                where = targets.get(sheet.rel_id)
+                raise PackageError(
+                    f"the relationship of sheet {sheet.name} points to {where!r}, which is not a part of this package"
+                    if where
+                    else f"sheet {sheet.name} has no relationship to a part of this package"
+                )
 
     @property
     def kind(self) -> str:
