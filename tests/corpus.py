@@ -546,6 +546,16 @@ def _path_traversal(base: bytes, path: Path) -> None:
     package.save(path)
 
 
+def _many_small_bombs(base: bytes, path: Path) -> None:
+    """Zip bomb in small pieces: 200 extra parts of 900 KB of zeros each (each under the
+    1 MB floor of the per-part ratio check), 180 MB unpacked from about 200 KB."""
+    package = Package.read(base)
+    package.default("bin", "application/octet-stream")
+    for number in range(200):
+        package.put(f"xl/media/pad{number}.bin", b"\0" * 900_000)
+    package.save(path)
+
+
 def _relationship_outside(base: bytes, path: Path) -> None:
     """The Partners sheet's relationship points at ``/etc/passwd`` instead of its part."""
     package = Package.read(base)
@@ -632,6 +642,7 @@ HOSTILE: dict[str, Callable[[bytes, Path], None]] = {
     "path-traversal": _path_traversal,
     "too-many-parts": _too_many_parts,
     "relationship-outside": _relationship_outside,
+    "many-small-bombs": _many_small_bombs,
     "binary-workbook": _binary_workbook,
     "not-a-workbook": _not_a_workbook,
 }

@@ -14,6 +14,11 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
+from ..errors import SolverError
+
+# Seconds to wait for a Dask scheduler to answer before saying it cannot be reached.
+SCHEDULER_TIMEOUT = 10
+
 _SHARED: dict = {}
 
 
@@ -58,7 +63,11 @@ def _results(function, items, shared, workers, scheduler, chunksize) -> Iterator
         # Dask is an optional dependency (pooling[distributed]), imported only for a cluster.
         from dask.distributed import Client, as_completed
 
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, ValueError) as exc:  # unreachable, refused, or not an address
+            raise SolverError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+        with client:
             scattered = client.scatter(list(shared), broadcast=True)
             futures = client.map(function, *([value] * len(items) for value in scattered), items, pure=False)
             for future in as_completed(futures):

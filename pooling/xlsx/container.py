@@ -173,7 +173,7 @@ def preflight(source: Path | bytes, written: bool = False) -> None:
         most_bytes = MAX_TOTAL_BYTES + (WRITTEN_EXTRA_BYTES if written else 0)
         if len(infos) > most_parts:
             raise PackageError(f"the package holds {len(infos):,} parts (more than {most_parts:,}); refused")
-        total = 0
+        total = packed = 0
         seen: set[str] = set()
         for info in infos:
             name = info.filename
@@ -205,6 +205,13 @@ def preflight(source: Path | bytes, written: bool = False) -> None:
                     "(a zip bomb?); refused"
                 )
             total += info.file_size
+            packed += info.compress_size
+        # The ratio over the whole package, so that many small parts (each under the floor
+        # of the check above) cannot inflate between them what one large part may not.
+        if not written and total > RATIO_FLOOR and total > MAX_RATIO * max(packed, 1):
+            raise PackageError(
+                f"the package's parts compress {total // max(packed, 1):,} to 1 between them (a zip bomb?); refused"
+            )
         if total > most_bytes:
             raise PackageError(f"the package unpacks to {total:,} bytes (more than {most_bytes:,}); refused")
         names = {info.filename for info in infos}
