@@ -446,7 +446,7 @@ def _many_cells(base: bytes, path: Path) -> None:
     package.save(path)
 
 
-def _far_cell(reference: str) -> Callable[[bytes, Path], None]:
+def _far_cell(reference: str, xml: str | None = None) -> Callable[[bytes, Path], None]:
     """One value far from the table: the Partners sheet gets the number 1 in ``reference``
     (a 27 KB file). A reader that lays a sheet out as a grid from A1 to its last value
     needs memory for every cell in between: 17 billion for XFD1048576."""
@@ -455,7 +455,7 @@ def _far_cell(reference: str) -> Callable[[bytes, Path], None]:
     def build(base: bytes, path: Path) -> None:
         package = Package.read(base)
         part = package.sheet_part("Partners")
-        cell = f'<row r="{row}"><c r="{reference}"><v>1</v></c></row>'.encode()
+        cell = (xml or f'<row r="{row}"><c r="{reference}"><v>1</v></c></row>').encode()
         package.put(part, _splice(package.parts[part], b"</sheetData>", [cell]))
         package.save(path)
 
@@ -631,6 +631,10 @@ HOSTILE: dict[str, Callable[[bytes, Path], None]] = {
     "far-cell-XFD20000": _far_cell("XFD20000"),
     "far-cell-Z1048576": _far_cell("Z1048576"),
     "far-cell-CV100000": _far_cell("CV100000"),
+    "far-cell-attributes-reordered": _far_cell(
+        "XFD1048576", '<row s="1" r="1048576"><c t="n" r="XFD1048576"><v>1</v></c></row>'
+    ),
+    "far-cell-row-unnumbered": _far_cell("XFD1048576", '<row><c r="XFD1048576"><v>1</v></c></row>'),
     "huge-shared-strings": _huge_shared_strings,
     "lying-header-small": _lying_header_small,
     "lying-header-huge": _lying_header_huge,

@@ -24,13 +24,23 @@ from .formulas import formulas, recalculates_on_open
 from .refs import column_index
 
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
-# A cell that is not self-closing (so may hold a value), with its reference: (column, row).
-_FILLED_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="([A-Za-z]{1,3})(\d{1,10})"[^>]*(?<!/)>')
+# For the extent of a sheet (``check_extent``). Cells that are self-closing hold no value.
+_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
+_ROW_FAST = re.compile(rb'<row r="(\d{1,10})"')
+_ROW_ANY = re.compile(_PREFIX + rb'row\s[^>]*?\br="(\d{1,10})"')
+_COLUMNS_FAST = [re.compile(rb'<c r="([A-Za-z]{%d})\d{1,10}"[^>]*(?<!/)>' % n) for n in (3, 2, 1)]
+_COLUMNS_ANY = [
+    re.compile(_PREFIX + rb'c\s[^>]*?\br="([A-Za-z]{%d})\d{1,10}"[^>]*(?<!/)>' % n) for n in (3, 2, 1)
+]
+_FAR_ROW_CELL = re.compile(_PREFIX + rb'c\s[^>]*?\br="[A-Za-z]{1,3}(\d{6,10})"[^>]*(?<!/)>')
+# A row or cell whose r is not its first attribute, or that has a namespace prefix.
+_OTHER_ORDER = re.compile(rb'<(?:[A-Za-z_][\w.-]*:(?:c|row)\s|(?:c|row)\s(?!r=)[^>]*?\br=")')
+_CELL_WITHOUT_ROW_NUMBER = re.compile(rb"<row(?:\s(?![^>]*\br=)[^>]*)?>")
 # The reader lays a sheet out as a grid from A1 to its last cell with a value, so memory
 # follows that cell's address, not the number of values: refuse a sheet whose grid would
-# pass this many cells (about 130 MB read; the benchmark's 50,000-row workbook spans
-# under 0.5 million).
-MAX_GRID_CELLS = 2_000_000
+# pass this many cells (about 65 MB read; the benchmark's 50,000-row workbook's largest
+# sheet spans under 0.3 million).
+MAX_GRID_CELLS = 1_000_000
 _ERROR = re.compile(rb'\st="e"')
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
@@ -102,25 +112,45 @@ def read_package(package: Package, wanted: set[str], key: Callable[[str], str]) 
 
 def check_extent(path, title: str, part: bytes) -> None:
     """Refuse, in one line naming the cell, a sheet whose last cell with a value lies so far
-    from A1 that laying the sheet out as a grid would pass ``MAX_GRID_CELLS``."""
-    refs = _FILLED_CELL.findall(part)
-    if not refs:
-        return
-    last_row = max(int(row) for _, row in refs)
-    letters = max({column.upper() for column, _ in refs}, key=lambda column: (len(column), column))
-    last_column = column_index(letters.decode("ascii"))
+    from A1 that laying the sheet out as a grid would pass ``MAX_GRID_CELLS``.
+
+    Read with regular expressions over the part, keeping little: row numbers from the
+    rows, column letters from the cells (one- and two-letter ones are small shared
+    objects). Writers put ``r`` first (``<c r="B7"``), which a literal prefix finds fast;
+    any other order is read by slower patterns that allow for it."""
+    canonical = not _OTHER_ORDER.search(part)
+    row_pattern, column_patterns = (_ROW_FAST, _COLUMNS_FAST) if canonical else (_ROW_ANY, _COLUMNS_ANY)
+    last_row = max((int(number) for number in row_pattern.findall(part)), default=0)
+    if _CELL_WITHOUT_ROW_NUMBER.search(part) or not canonical:
+        # Rows without numbers: the cells' own references say where they are.
+        last_row = max([last_row, *(int(number) for number in _FAR_ROW_CELL.findall(part))])
+    letters = b""
+    for pattern in column_patterns:  # three letters, then two, then one
+        found = pattern.findall(part)
+        if found:
+            letters = max(found).upper()
+            break
+    last_column = column_index(letters.decode("ascii")) if letters else 0
     if last_row * last_column <= MAX_GRID_CELLS:
         return
-    far = next(
-        (column + row).decode("ascii").upper()
-        for column, row in refs
-        if column.upper() == letters or int(row) == last_row
-    )
+    far = _far_cell(part, letters, last_row, by_column=last_column > 26)
     raise PackageError(
-        f"{path}: sheet {title}: cell {far} holds something far outside any table (the sheet would span "
-        f"{last_row:,} rows by {last_column:,} columns, {last_row * last_column:,} cells; the limit is "
-        f"{MAX_GRID_CELLS:,}): clear that cell, or move the table nearer A1"
+        f"{path}: sheet {title} reaches cell {far}: laid out from A1 it would span {last_row:,} rows by "
+        f"{last_column:,} columns, {last_row * last_column:,} cells (the limit is {MAX_GRID_CELLS:,}); clear any "
+        "stray cell far from the table, or move the table nearer A1"
     )
+
+
+def _far_cell(part: bytes, letters: bytes, last_row: int, by_column: bool) -> str:
+    """The reference of a cell in the last column (``by_column``) or the last row, to name
+    in the refusal."""
+    in_column = rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="(' + letters + rb'\d{1,10})"'
+    in_row = rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="([A-Za-z]{1,3}' + str(last_row).encode() + rb')"'
+    for pattern in (in_column, in_row) if by_column else (in_row, in_column):
+        match = re.search(pattern, part, flags=re.IGNORECASE)
+        if match:
+            return match.group(1).decode("ascii").upper()
+    return f"{letters.decode('ascii')}{last_row}"
 
 
 def _read_values(package: Package, titles: list[str]) -> dict[str, list[tuple[int, tuple]]]:
