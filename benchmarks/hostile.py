@@ -15,6 +15,7 @@ refused after solving. Every case must end with a one-line result, no traceback,
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -201,6 +202,32 @@ def cases(folder: Path) -> list[tuple[str, Callable[[], list[str] | None]]]:
         return ["run", str(scenario), "-o", str(folder / "name" / "out.xlsx")]
 
     found.append(("a name of 1,000,000 characters", long_name))
+
+    def big_sheet(megabytes: int):
+        def setup():
+            scenario = small_place(folder / f"big-{megabytes}")
+            workbook = folder / f"big-{megabytes}" / "place.xlsx"
+            with zipfile.ZipFile(workbook) as archive:
+                parts = {info.filename: archive.read(info) for info in archive.infolist()}
+            effects = next(name for name, data in parts.items() if b">Per " in data or name.endswith("sheet6.xml"))
+            # Notes in a column of their own: text that compresses about 9 to 1, as prose does.
+            rng = random.Random(megabytes)
+            words = ["".join(rng.choice("abcdefgh") for _ in range(6)) for _ in range(64)]
+            rows, size, number = [], 0, 100
+            while size < megabytes * 1024 * 1024 * 0.97:
+                text = " ".join(rng.choice(words) for _ in range(330))
+                row = f'<row r="{number}"><c r="H{number}" t="inlineStr"><is><t>{text}</t></is></c></row>'.encode()
+                rows.append(row)
+                size, number = size + len(row), number + 1
+            parts[effects] = parts[effects].replace(b"</sheetData>", b"".join(rows) + b"</sheetData>")
+            with zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, data in parts.items():
+                    archive.writestr(name, data)
+            return ["run", str(scenario), "-o", str(folder / f"big-{megabytes}" / "out.xlsx")]
+
+        return setup
+
+    found += [("the largest sheet accepted (31 MB)", big_sheet(31)), ("a sheet of 140 MB", big_sheet(140))]
     return found
 
 
