@@ -116,6 +116,8 @@ def test_each_partner_funds_its_own_programmes_first(tmp_path, solver):
 def test_cbc_and_highs_report_the_same_plan_on_every_example(tmp_path, path):
     cbc = pooling.run(path, overrides={"solver": "cbc"}, output=tmp_path / "cbc.xlsx")
     highs = pooling.run(path, overrides={"solver": "highs"}, output=tmp_path / "highs.xlsx")
+    assert cbc.status == highs.status == "optimal"
+    assert cbc.objective == pytest.approx(highs.objective, rel=1e-7)
     factor = highs.place.unit_pounds
     assert same_plan(spend(highs), spend(cbc), factor) == []
     # What binds is read from the plan, so it is the same list too (prices are stage 1's).
