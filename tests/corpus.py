@@ -572,10 +572,10 @@ def _binary_workbook(base: bytes, path: Path) -> None:
     Package(
         {
             "[Content_Types].xml": (
-                '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                'content-types"><Override PartName="/xl/workbook.bin" ContentType="application/vnd.ms-excel.sheet.'
-                'binary.macroEnabled.main"/></Types>'
-            ).encode(),
+                b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                b'content-types"><Override PartName="/xl/workbook.bin" ContentType="application/vnd.ms-excel.sheet.'
+                b'binary.macroEnabled.main"/></Types>'
+            ),
             "xl/workbook.bin": b"\x83\x01\x00",
         }
     ).save(path)
