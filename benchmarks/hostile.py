@@ -83,7 +83,9 @@ def mount_tiny(folder: Path, options: str) -> bool:
     """A tmpfs of 64 KB at ``folder`` (``ro`` for read-only), filled to its last 4 KB when
     writable; False where this machine will not let us mount one."""
     folder.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"{options},size=64k", "tmpfs", str(folder)], capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"{options},size=64k", "tmpfs", str(folder)], capture_output=True
+    )
     if done.returncode != 0:
         return False
     if "ro" not in options.split(","):
@@ -144,7 +146,14 @@ def cases(folder: Path) -> list[tuple[str, Callable[[], list[str] | None]]]:
     def foreign_table():
         scenario = small_place(folder / "table")
         (folder / "table" / "mine.csv").write_text("Name,Budget\nmine,1\n", encoding="utf-8")
-        return ["sweep", str(scenario), "--vary", "change.default=0,-0.05", "--table", str(folder / "table" / "mine.csv")]
+        return [
+            "sweep",
+            str(scenario),
+            "--vary",
+            "change.default=0,-0.05",
+            "--table",
+            str(folder / "table" / "mine.csv"),
+        ]
 
     found.append(("sweep --table over a file it did not write", foreign_table))
 
@@ -228,6 +237,21 @@ def cases(folder: Path) -> list[tuple[str, Callable[[], list[str] | None]]]:
         return setup
 
     found += [("the largest sheet accepted (31 MB)", big_sheet(31)), ("a sheet of 140 MB", big_sheet(140))]
+
+    def utf16_sheet():
+        scenario = small_place(folder / "utf16")
+        workbook = folder / "utf16" / "place.xlsx"
+        with zipfile.ZipFile(workbook) as archive:
+            parts = {info.filename: archive.read(info) for info in archive.infolist()}
+        name = next(name for name, data in parts.items() if name.startswith("xl/worksheets/") and b">Partner<" in data)
+        xml = parts[name].replace(b'encoding="UTF-8"', b'encoding="UTF-16"')
+        parts[name] = b"\xff\xfe" + xml.decode("utf-8").encode("utf-16-le")
+        with zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as archive:
+            for part, data in parts.items():
+                archive.writestr(part, data)
+        return ["run", str(scenario), "-o", str(folder / "utf16" / "out.xlsx")]
+
+    found.append(("a sheet saved as UTF-16 (read, as LibreOffice reads it)", utf16_sheet))
     return found
 
 

@@ -88,3 +88,20 @@ def test_numbers_codes_and_blanks_read_as_written(tmp_path):
     assert [number for number, _ in rows] == [1, 2, 3, 4, 6]  # row 5 is blank; a row of zeros is not
     assert [values[0] for _, values in rows] == ["Partner", 7, 7.5, "007", 0]
     assert rows[2][1][1] == 0 and rows[4][1][1] is False
+
+
+def test_a_utf16_sheet_is_read_as_excel_and_libreoffice_read_it(tmp_path):
+    from .corpus import Package as Parts
+    from .corpus import _contract_workbook, example_like_sheets
+
+    base = _contract_workbook(example_like_sheets())
+    plain = tmp_path / "plain.xlsx"
+    plain.write_bytes(base)
+    parts = Parts.read(base)
+    partners = parts.sheet_part("Partners")
+    xml = parts.parts[partners].replace(b'encoding="UTF-8"', b'encoding="UTF-16"')
+    parts.put(partners, b"\xff\xfe" + xml.decode("utf-8").encode("utf-16-le"))
+    wide = parts.save(tmp_path / "utf16.xlsx")
+    expected, _ = pooling.load(plain)
+    place, _ = pooling.load(wide)
+    assert place.partners == expected.partners

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +30,7 @@ _PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
 _ROW_FAST = re.compile(rb'<row r="(\d{1,10})"')
 _ROW_ANY = re.compile(_PREFIX + rb'row\s[^>]*?\br="(\d{1,10})"')
 _COLUMNS_FAST = [re.compile(rb'<c r="([A-Za-z]{%d})\d{1,10}"[^>]*(?<!/)>' % n) for n in (3, 2, 1)]
-_COLUMNS_ANY = [
-    re.compile(_PREFIX + rb'c\s[^>]*?\br="([A-Za-z]{%d})\d{1,10}"[^>]*(?<!/)>' % n) for n in (3, 2, 1)
-]
+_COLUMNS_ANY = [re.compile(_PREFIX + rb'c\s[^>]*?\br="([A-Za-z]{%d})\d{1,10}"[^>]*(?<!/)>' % n) for n in (3, 2, 1)]
 _FAR_ROW_CELL = re.compile(_PREFIX + rb'c\s[^>]*?\br="[A-Za-z]{1,3}(\d{6,10})"[^>]*(?<!/)>')
 # A row or cell whose r is not its first attribute, or that has a namespace prefix.
 _OTHER_ORDER = re.compile(rb'<(?:[A-Za-z_][\w.-]*:(?:c|row)\s|(?:c|row)\s(?!r=)[^>]*?\br=")')
@@ -89,13 +88,14 @@ def read_package(package: Package, wanted: set[str], key: Callable[[str], str]) 
     chosen = {key: by_key[key] for key in wanted if key in by_key}
     sheets: dict[str, RawSheet] = {}
     recalculate = recalculates_on_open(package.parts.get(package.workbook_part, b""))
+    parts, data = as_utf8(package)
     if chosen:
         for sheet in chosen.values():
-            check_extent(package.path, sheet.name, package.parts.get(sheet.part, b""))
-        values = _read_values(package, [sheet.name for sheet in chosen.values()])
+            check_extent(package.path, sheet.name, parts.get(sheet.part, b""))
+        values = _read_values(package, data, [sheet.name for sheet in chosen.values()])
         for key, sheet in chosen.items():
             raw = RawSheet(title=sheet.name, rows=values[sheet.name])
-            part = package.parts.get(sheet.part, b"")
+            part = parts.get(sheet.part, b"")
             if _FORMULA.search(part) or _ERROR.search(part):
                 raw.uncalculated, raw.errors = _formulas_and_errors(part)
                 if recalculate and _FORMULA.search(part):
@@ -153,7 +153,27 @@ def _far_cell(part: bytes, letters: bytes, last_row: int, by_column: bool) -> st
     return f"{letters.decode('ascii')}{last_row}"
 
 
-def _read_values(package: Package, titles: list[str]) -> dict[str, list[tuple[int, tuple]]]:
+def as_utf8(package: Package) -> tuple[dict[str, bytes], bytes]:
+    """The package's parts, and its zip bytes, with any UTF-16 XML part (which Excel and
+    LibreOffice read, but the cell reader does not) re-encoded as UTF-8. The package as
+    the user saved it is what is written back; this copy is only read."""
+    utf16 = {name for name, data in package.parts.items() if data[:2] in (b"\xff\xfe", b"\xfe\xff")}
+    if not utf16:
+        return package.parts, package.data
+    parts = dict(package.parts)
+    for name in utf16:
+        text = parts[name].decode("utf-16")
+        text = re.sub(r"""(<\?xml[^>]*encoding=)(["'])UTF-16\2""", r"\1\2UTF-8\2", text, count=1, flags=re.IGNORECASE)
+        parts[name] = text.encode("utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in package.order:
+            if name in parts:
+                archive.writestr(name, parts[name])
+    return parts, buffer.getvalue()
+
+
+def _read_values(package: Package, data: bytes, titles: list[str]) -> dict[str, list[tuple[int, tuple]]]:
     """Cell values (as last calculated) of the named sheets, row by row.
 
     Read with python-calamine, several times faster than openpyxl on large sheets. A
@@ -162,7 +182,7 @@ def _read_values(package: Package, titles: list[str]) -> dict[str, list[tuple[in
     reported by cell, never read as blanks.
     """
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.data))
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error types for damaged packages
         reason = " ".join(str(exc).split())  # one line, whatever the reader said
         raise PackageError(f"{package.path}: the workbook cannot be read ({type(exc).__name__}: {reason})") from None
