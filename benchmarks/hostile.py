@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -252,6 +253,56 @@ def cases(folder: Path) -> list[tuple[str, Callable[[], list[str] | None]]]:
         return ["run", str(scenario), "-o", str(folder / "utf16" / "out.xlsx")]
 
     found.append(("a sheet saved as UTF-16 (read, as LibreOffice reads it)", utf16_sheet))
+    found.append(("sweep --scheduler nobody listens on", sweep_with("--scheduler", "tcp://127.0.0.1:9")))
+
+    def colliding_partner_files():
+        sheets = place_sheets(
+            partners=[("a", "council", None, None), ("A", "health", None, None)],
+            funding=[("G", "a", "grant", 100, None, None), ("H", "A", "grant", 100, None, None)],
+            programmes=[("P", "a", "yes", 10, None, None)],
+            outcomes=[("O", 1000, None, None)],
+            effects=[("P", "O", 10, None)],
+        )
+        (folder / "collide").mkdir(exist_ok=True)
+        write_sheets(folder / "collide" / "place.xlsx", sheets)
+        scenario = folder / "collide" / "s.toml"
+        scenario.write_text('name = "t"\nworkbook = "place.xlsx"\n', encoding="utf-8")
+        out, each = folder / "collide" / "out.xlsx", folder / "collide" / "each"
+        return ["run", str(scenario), "-o", str(out), "--per-partner", str(each)]
+
+    found.append(("--per-partner files that would collide (before solving)", colliding_partner_files))
+
+    def merged_stale():
+        import openpyxl
+
+        from pooling.returns.merge import write_merged
+        from pooling.returns.split import split
+
+        small_place(folder / "stale")
+        workbook = folder / "stale" / "place.xlsx"
+        with zipfile.ZipFile(workbook) as archive:
+            parts = {info.filename: archive.read(info) for info in archive.infolist()}
+        funding = next(
+            name for name, data in parts.items() if name.startswith("xl/worksheets/") and b">Stream<" in data
+        )
+        # As Excel saves it: B's grant (D3) is =D2*0.5 with its result stored, and no ask to recalculate.
+        parts[funding] = re.sub(rb'<c r="D3"([^>]*)><v>100</v></c>', rb'<c r="D3"\1><f>D2*0.5</f><v>50</v></c>',
+                                parts[funding])  # fmt: skip
+        parts = {name: data.replace(b' fullCalcOnLoad="1"', b"") for name, data in parts.items()}
+        with zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in parts.items():
+                archive.writestr(name, data)
+        returns = split(workbook, folder / "stale" / "returns")
+        mine = next(path for path in returns if path.stem.endswith("-A"))
+        book = openpyxl.load_workbook(mine)
+        row = next(cell.row for cell in book["Funding"]["A"] if cell.value == "CT")
+        book["Funding"][f"D{row}"] = 300
+        book.save(mine)
+        merged = folder / "stale" / "merged.xlsx"
+        write_merged(workbook, returns, merged)
+        return ["validate", str(merged)]
+
+    found.append(("merged returns leave a formula's stored result stale", merged_stale))
     return found
 
 

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from ..errors import SolverError
 
 # Seconds to wait for a Dask scheduler to answer before saying it cannot be reached.
-SCHEDULER_TIMEOUT = 10
+SCHEDULER_TIMEOUT = 3
 
 _SHARED: dict = {}
 
