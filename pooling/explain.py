@@ -37,6 +37,16 @@ class Binding:
     shadow_price: float  # objective unit per unit of right-hand side
     subject: str  # what it binds, in words
     sentence: str
+    # How far the right-hand side may rise or fall with the shadow price unchanged (inf: no
+    # limit; None: not known, where the ranges came from another solver's basis).
+    increase: float | None = None
+    decrease: float | None = None
+
+    @property
+    def reach(self) -> float | None:
+        """How far the step the sentences quote may go at this price: up for a limit that is
+        raised, down for one that is lowered (``family.sign``)."""
+        return self.increase if self.family.sign > 0 else self.decrease
 
     @property
     def family(self) -> Family:
@@ -91,7 +101,13 @@ def binding_constraints(model: Model, solution: Solution, plan: Solution | None 
         if not is_binding(info, room):
             continue
         price = solution.shadow_prices.get(info.name, 0.0)
-        found.append(Binding(info, room, price, words.subject(info), words.sentence(info, price)))
+        increase = decrease = None
+        if info.name in solution.rhs_ranges:
+            lowest, highest = solution.rhs_ranges[info.name]
+            increase, decrease = max(highest - info.rhs, 0.0), max(info.rhs - lowest, 0.0)
+        item = Binding(info, room, price, words.subject(info), "", increase, decrease)
+        item.sentence = words.sentence(info, price, item.reach)
+        found.append(item)
     return found
 
 

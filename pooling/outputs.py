@@ -211,6 +211,25 @@ RUN = ResultBook(
             placeholder=True,
         ),
         ResultSheet(
+            "Sensitivity",
+            "Contract v1.1: one row per binding constraint of the value LP, with how far its right-hand side "
+            "may rise or fall with the shadow price unchanged (HiGHS's ranging of the optimal basis: where "
+            "the optimum is degenerate the range is the one that surely holds, and may be narrower than the "
+            "one that does; blank = no limit, or, under CBC, a price HiGHS's basis does not share).",
+            (
+                _c("Constraint", "text", "Its name in the model.", width=40),
+                _c("Family", "text", "The constraint family."),
+                _c("Year", "year", "The year."),
+                _c("Input cell", "text", "The input cells it comes from.", width=24),
+                _c("Right-hand side", "full", "The limit, target or amount, in the constraint's unit."),
+                _c("Shadow price", "price", "Change of the objective per unit more right-hand side."),
+                _c("Allowable increase", "full", "How far the right-hand side may rise at this price."),
+                _c("Allowable decrease", "full", "How far the right-hand side may fall at this price."),
+            ),
+            table="sensitivity",
+            placeholder=True,
+        ),
+        ResultSheet(
             "Programme limits",
             "Every programme at its minimum or maximum, or unfunded, in each year, and why.",
             (

@@ -8,6 +8,7 @@ the table, so they add up.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -29,6 +30,7 @@ class Tables:
     constraints: pd.DataFrame  # binding constraints
     positions: pd.DataFrame  # programmes at a limit or unfunded, and why
     streams: pd.DataFrame = field(default_factory=pd.DataFrame)  # stream × year: available, used
+    sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)  # binding constraints' ranges
 
 
 def savings_by_outcome(model: Model, solution: Solution, partner: str, t: int) -> list[tuple]:
@@ -176,6 +178,22 @@ def build_tables(
         for item in binding
     ]
     constraints_frame = pd.DataFrame(constraints, columns=RUN.sheet("Constraints").headers())
+    sensitivity_frame = pd.DataFrame(
+        [
+            (
+                item.info.name,
+                item.family.name,
+                years[item.info.year - 1],
+                ", ".join(item.info.cells),
+                item.info.rhs,
+                item.shadow_price,
+                _finite(item.increase),
+                _finite(item.decrease),
+            )
+            for item in binding
+        ],
+        columns=RUN.sheet("Sensitivity").headers(),
+    )
 
     streams = []
     for stream in model.streams:
@@ -210,8 +228,20 @@ def build_tables(
         columns=RUN.sheet("Programme limits").headers(**column_names(model)),
     )
     return Tables(
-        allocation_frame, flows_frame, pool_frame, outcomes_frame, constraints_frame, positions_frame, streams_frame
+        allocation_frame,
+        flows_frame,
+        pool_frame,
+        outcomes_frame,
+        constraints_frame,
+        positions_frame,
+        streams_frame,
+        sensitivity_frame,
     )
+
+
+def _finite(amount: float | None) -> float | None:
+    """A range as the sheet shows it: blank when there is no limit (or none is known)."""
+    return None if amount is None or math.isinf(amount) else amount
 
 
 def column_names(model: Model) -> dict[str, str]:

@@ -102,6 +102,13 @@ def reported_plan(model: Model, value: Solution, time_limit: float = TIME_LIMIT)
         if not again.optimal:
             raise SolverError(f"HiGHS could not confirm {value.solver_version}'s optimum ({again.message})")
         z = again.objective
+        # Ranges come from HiGHS's basis; they belong to CBC's prices only where the two agree.
+        value.rhs_ranges = {
+            name: span
+            for name, span in again.rhs_ranges.items()
+            if abs(again.shadow_prices.get(name, 0.0) - value.shadow_prices.get(name, 0.0))
+            <= 1e-6 * max(1.0, abs(value.shadow_prices.get(name, 0.0)))
+        }
         stages.append(Stage("1b the value again, to place the band", again.solver_version, again.seconds,
                             f"z* = {z!r}, {value.solver_version} {value.objective!r}",
                             again.timings.get("run")))  # fmt: skip

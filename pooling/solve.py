@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import subprocess
 import sys
@@ -70,6 +71,9 @@ class Solution:
     stages: list[Stage] = field(default_factory=list)  # the plan rule's stages, when it ran
     plan_value: float | None = None  # the reported plan's own objective (within ε of ``objective``)
     other_optima: bool = False  # other plans reach the same value (the value LP's own answer differed)
+    # Constraint name -> (lowest, highest) right-hand side over which its shadow price holds:
+    # HiGHS's ranging of the optimal basis (conservative where the optimum is degenerate).
+    rhs_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def optimal(self) -> bool:
@@ -297,10 +301,31 @@ def _solve_highs(model: Model, time_limit: float) -> Solution:
         solution.reduced_costs = dict(zip(names, result.col_dual)) if variables else {}
         solution.shadow_prices = dict(zip((c.name for c in constraints), result.row_dual)) if constraints else {}
         solution.objective = _objective_value(model, solution)
+        solution.rhs_ranges = _rhs_ranges(highs, constraints)
     done = time.perf_counter()
     solution.timings = {"convert": converted - clock, "run": ran - converted, "read back": done - ran}
     solution.seconds = done - clock
     return solution
+
+
+def _rhs_ranges(highs, constraints) -> dict[str, tuple[float, float]]:
+    """Each row's right-hand side range over which the optimal basis, and so its shadow
+    price, holds (HiGHS's ranging; infinite where the price holds without limit)."""
+    if not constraints:
+        return {}
+    status, ranging = highs.getRanging()
+    if status != highspy.HighsStatus.kOk:
+        return {}
+    low, high = ranging.row_bound_dn.value_, ranging.row_bound_up.value_
+    return {
+        constraint.name: (_infinite(lower, -1.0), _infinite(upper, 1.0))
+        for constraint, lower, upper in zip(constraints, low, high)
+    }
+
+
+def _infinite(value: float, sign: float) -> float:
+    """HiGHS writes an unlimited range as ±1e30 or more."""
+    return sign * math.inf if abs(value) >= 1e29 else float(value)
 
 
 def _objective_value(model: Model, solution: Solution) -> float:

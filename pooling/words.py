@@ -14,6 +14,8 @@ discounted to the first modelled year like the objective.
 
 from __future__ import annotations
 
+import math
+
 from .families import OUTCOME_UNITS, TARGET
 from .fmt import money_pounds, money_short, money_units, quantity
 from .funding import FREEZE, SAVINGS
@@ -113,18 +115,36 @@ class Words:
     def step_phrase(self, info, t: int | None = None) -> str:
         return info.family.step_phrase(self.step, self.year(t) if t else None)
 
-    def sentence(self, info, price: float) -> str:
-        """One year of one constraint: 'X is fully used in 2013/14: £1,000 more in 2013/14 would buy £420 of outcome value.'"""
+    def sentence(self, info, price: float, reach: float | None = None) -> str:
+        """One year of one constraint: 'X is fully used in 2013/14: £1,000 more in 2013/14 would
+        buy £420 of outcome value (present value), for up to £4.2m more; beyond that, less.'"""
         t = info.year
         if info.family is TARGET:
             missed = self.missed(info.keys["outcome"], [t])
             if missed:
                 return missed
         when = f"in {self.year(t)}"
+        change = self.change(info, price)
         return (
             f"{info.family.state(self, info, when)}: {self.step_phrase(info)} would "
-            f"{self.value(self.change(info, price))} (present value)."
+            f"{self.value(change)} (present value){self.holds_for(info, change, reach)}."
         )
+
+    def holds_for(self, info, change: float, reach: float | None) -> str:
+        """', for up to £4.2m more; beyond that, less': how far the price holds, as the step
+        is phrased (more or less of the limit), and which way it moves beyond. A gain per
+        step shrinks beyond the range and a cost grows (the optimum is concave in a limit
+        when value is maximised, convex when spending is minimised)."""
+        if reach is None or abs(change) < self.negligible:
+            return ""
+        direction = "more" if info.family.sign > 0 else "less"
+        if math.isinf(reach):
+            return f", however much {direction}"
+        amount = quantity(reach) + " units" if info.family.unit == OUTCOME_UNITS else self.money(reach)
+        if reach <= BINDING_TOLERANCE * max(1.0, abs(info.rhs)):
+            return ", for a small step only (the price may change at once beyond it)"
+        gain = change > 0 if not self.least_cost else change < 0
+        return f", for up to {amount} {direction}; beyond that, {'less' if gain else 'more'}"
 
     def statement(self, items) -> str:
         """A constraint over all the years it binds, quoting its most valuable year."""
@@ -141,7 +161,10 @@ class Words:
         if abs(change) < self.negligible:
             return f"{state}: a step of it would change nothing, because the next best use of the money is as good."
         phrase = self.step_phrase(best.info, best.info.year if len(items) > 1 else None)
-        return f"{state}: {phrase} would {self.value(change)} (present value)."
+        reach = best.reach
+        return (
+            f"{state}: {phrase} would {self.value(change)} (present value){self.holds_for(best.info, change, reach)}."
+        )
 
     def by_year(self, info, changes: list[tuple[int, float]]) -> str:
         """' By year, £1,000 more would: 2011/12 make no difference; 2012/13 buy £12 ...'"""

@@ -15,6 +15,9 @@ from .helpers import place_sheets, solve
 # One more £1,000 goes to P2: 0.005 units, each worth £1,000 and £2,000 less penalty:
 # £15. £1,000 more room in P1 moves £1,000 from P2 to P1: 0.015 units × £3,000 = £45.
 # P1's own £1,000 is worth 0.02 × £3,000 = £60; the best other use, P2, £15.
+# How far the prices hold: £15 for more money until the target is met, 0.3375 / 0.005 =
+# £67.5k more (then only the £5 of outcome value); £45 for more room in P1 until the
+# target is met, 0.3375 / 0.015 = £22.5k (before P2 would reach its Min of 40, £52.5k).
 SHEETS = place_sheets(
     partners=[("A", "council", None, None)],
     funding=[("CT", "A", "council tax", 100, None, None), ("G", "A", "grant", 50, None, None)],
@@ -38,18 +41,19 @@ def test_sentences_of_the_binding_constraints(result):
     assert sentences == {
         "council tax of Partner A (CT), frozen at £100k,": (
             "Council tax of Partner A (CT), frozen at £100k, is fully used in 2011/12: "
-            "£1,000 more would buy £15 of outcome value (present value)."
+            "£1,000 more would buy £15 of outcome value (present value), for up to £67.5k more; beyond that, less."
         ),
         "stream G (grant) of Partner A": (
-            "Stream G (grant) of Partner A is fully used in 2011/12: £1,000 more would buy £15 of outcome value (present value)."
+            "Stream G (grant) of Partner A is fully used in 2011/12: £1,000 more would buy £15 of outcome value "
+            "(present value), for up to £67.5k more; beyond that, less."
         ),
         "the council tax freeze grant to Partner A": (
             "The council tax freeze grant to Partner A is fully used in 2011/12: "
-            "£1,000 more would buy £15 of outcome value (present value)."
+            "£1,000 more would buy £15 of outcome value (present value), for up to £67.5k more; beyond that, less."
         ),
         "the maximum of Programme P1 (P1)": (
             "Programme P1 (P1) is at its maximum of £60k in 2011/12: "
-            "£1,000 more room would buy £45 of outcome value (present value)."
+            "£1,000 more room would buy £45 of outcome value (present value), for up to £22.5k more; beyond that, less."
         ),
         "the target for Outcome O (O)": (
             "Outcome O (O) misses its target in 2011/12, by up to 0.34: "
@@ -103,7 +107,8 @@ def test_a_programme_that_gets_nothing_says_what_it_would_lose(tmp_path):
 
 def test_statements_group_the_years(tmp_path):
     # Two years, no discounting, the same grant each year, P capped at 60: the cap binds
-    # in both years and the statement says so once.
+    # in both years and the statement says so once. More room holds its price until P1
+    # has all 100: £40k more.
     sheets = place_sheets(
         partners=[("A", "council", None, None)],
         funding=[("G", "A", "grant", 100, None, None)],
@@ -118,7 +123,8 @@ def test_statements_group_the_years(tmp_path):
     ]
     assert [s.sentence for s in found] == [
         "Programme P1 (P1) is at its maximum of £60k in every year: "
-        "£1,000 more room in 2011/12 would buy £15 of outcome value (present value)."
+        "£1,000 more room in 2011/12 would buy £15 of outcome value (present value), for up to £40k more; "
+        "beyond that, less."
     ]
 
 
@@ -154,7 +160,8 @@ def test_least_cost_prices_below_a_workbook_unit_are_still_quoted(tmp_path):
     result = solve(tmp_path, sheets, objective="least-cost")
     assert result.objective == pytest.approx(0.05)
     (target,) = [s for s in result.statements if s.family.name == "target"]
-    assert target.sentence.endswith("would add £1,000 of spending (present value).")
+    # The price holds until the £100m is spent: 100 × 1,000 = 100,000 units, 99,950 more.
+    assert "would add £1,000 of spending (present value), for up to 99,950 units more" in target.sentence
     assert target.worth == pytest.approx(0.001)
 
 
