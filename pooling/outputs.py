@@ -292,7 +292,7 @@ PER_PARTNER = ResultBook(
 
 COMPARISON = ResultBook(
     "pooling compare",
-    "Scenarios side by side, and the price of each lever.",
+    "Scenarios side by side, the price of each lever, and each lever's share of a difference.",
     (
         ResultSheet("Comparison", "Status, objective and totals by scenario; every lever as resolved; a chart."),
         ResultSheet(
@@ -306,6 +306,27 @@ COMPARISON = ResultBook(
                 _c("Price", "pounds", "Good news when positive, in the objective's unit."),
                 _c("Unit", "text", "The objective's unit."),
                 _c("Meaning", "text", "The price in a sentence.", width=90),
+            ),
+        ),
+        ResultSheet(
+            "Lever shares",
+            "For every two optimal scenarios on one workbook and objective, each lever that separates them and "
+            "its share of the difference B − A (Shapley value over the levers: every mixture of the two solved; "
+            "the shares add up to the difference).",
+            (
+                _c("From (A)", "text", "Scenario A.", width=36),
+                _c("To (B)", "text", "Scenario B.", width=36),
+                _c("Lever", "text", "A lever that differs."),
+                _c("In A", "text", "Its setting in A.", width=30),
+                _c("In B", "text", "Its setting in B.", width=30),
+                _c(
+                    "Share of B − A",
+                    "pounds",
+                    "What moving this lever gives of the difference, in the objective's unit.",
+                ),
+                _c("B − A", "pounds", "The difference of the objectives."),
+                _c("Unit", "text", "The objective's unit."),
+                _c("Meaning", "text", "The shares in a sentence.", width=90),
             ),
         ),
         ResultSheet("Programmes", "Spend by programme over the years, by scenario, and each less the first."),

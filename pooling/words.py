@@ -388,6 +388,29 @@ def lever_price(lever: str, name: str, price: float, unit: str, least_cost: bool
     return f"{moves} {verb} {amount} {what} (present value): the {name}, from '{low}' to '{high}'."
 
 
+def lever_shares(item, low: str, high: str) -> str:
+    """'Of the £50.00m more outcome value from 'A' to 'B' (present value), pooling (silo →
+    pooled) adds £41.30m and ring-fencing (kept → removed) adds £8.70m: each lever's share,
+    averaged over the orders the levers could be moved in (Shapley value).'"""
+    if item.least_cost:
+        amount = lambda value: money_short(value, item.unit)  # noqa: E731
+        what = "spending"
+    else:
+        amount = money_pounds
+        what = "outcome value"
+    direction = "more" if item.difference >= 0 else "less"
+    parts = [
+        f"{lever} ({item.moves[lever][0]} → {item.moves[lever][1]}) {'adds' if share >= 0 else 'takes away'} "
+        f"{amount(abs(share))}"
+        for lever, share in sorted(item.shares.items(), key=lambda pair: -abs(pair[1]))
+    ]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return (
+        f"Of the {amount(abs(item.difference))} {direction} {what} from '{low}' to '{high}' (present value), "
+        f"{listed}: each lever's share, averaged over the orders the levers could be moved in (Shapley value)."
+    )
+
+
 def comparison_lines(comparison) -> list[str]:
     """What ``pooling compare`` prints."""
     lines = []
@@ -402,6 +425,10 @@ def comparison_lines(comparison) -> list[str]:
     if comparison.prices:
         lines.append("Lever prices:")
         lines += [f"  - {price.sentence}" for price in comparison.prices]
+    several = [item for item in comparison.shares if len(item.shares) > 1]
+    if several:
+        lines.append("Each lever's share of a difference:")
+        lines += [f"  - {item.sentence}" for item in several]
     else:
         lines.append("No two scenarios differ in exactly one lever, so no lever is priced.")
     return lines

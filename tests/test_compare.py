@@ -9,10 +9,11 @@ from click.testing import CliRunner
 
 import pooling
 from pooling.analyses.compare import compare
+from pooling.outputs import COMPARISON
 from pooling.cli import main
 from pooling.precision import OBJECTIVE_PRECISION
 
-from .helpers import printed_text
+from .helpers import place_sheets, printed_text, write_sheets
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -55,7 +56,7 @@ def test_the_workbook_has_every_sheet_and_adds_up(comparison, tmp_path):
     out = tmp_path / "compare.xlsx"
     write_comparison(comparison, out)
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["Comparison", "Lever prices", "Programmes", "Partners", "Outcomes", "Audit"]
+    assert book.sheetnames == [sheet.name for sheet in COMPARISON.sheets]
     rows = list(book["Programmes"].iter_rows(values_only=True))
     header = rows[0]
     first, second = header[1], header[2]
@@ -120,3 +121,45 @@ def test_optima_closer_than_the_solvers_precision_are_the_same():
     assert optimum_difference(1_000_000_000.0, 999_999_800.0) == pytest.approx(200.0)
     assert optimum_difference(999_999_800.0, 1_000_000_000.0) == pytest.approx(-200.0)
     assert optimum_difference(0.5, 0.2) == pytest.approx(0.3)  # small objectives: compared to 1
+
+
+def test_each_levers_share_adds_up_to_the_difference(tmp_path):
+    # Two scenarios that differ in pooling and ring-fencing: the shares are each lever's
+    # average marginal effect over the two orders, and add up to B − A exactly.
+    sheets = place_sheets(
+        partners=[("A", "council", None, None), ("B", "health", None, None)],
+        funding=[("GA", "A", "grant", 100, None, "PA"), ("GB", "B", "grant", 100, None, None)],
+        programmes=[("PA", "A", "yes", 0, None, 40), ("PB", "B", "yes", 0, None, None)],
+        outcomes=[("O", 1000, None, None)],
+        effects=[("PA", "O", 20, None), ("PB", "O", 5, None)],
+    )
+    # v(silo, kept) = GA: 40 into PA (the rest cannot move) 0.8 + GB: 0.5 = £1,300
+    # v(silo, removed) = the same: in silo A's money can only fund PA, capped at 40: £1,300
+    # v(pooled, kept) = GA still only PA (ring-fenced), which is capped at 40: 0.8; GB into
+    #   PB: 0.5: £1,300
+    # v(pooled, removed) = 40 into PA 0.8, the other 160 into PB 0.8: £1,600
+    # Shapley: pooling = ½(1,300 − 1,300) + ½(1,600 − 1,300) = 150, ring-fencing the same.
+    path = write_sheets(tmp_path / "place.xlsx", sheets)
+    a = tmp_path / "a.toml"
+    a.write_text(f'name = "A"\nworkbook = "{path.name}"\npooling = "silo"\nring_fencing = "kept"\n', encoding="utf-8")
+    b = tmp_path / "b.toml"
+    b.write_text(f'name = "B"\nworkbook = "{path.name}"\n', encoding="utf-8")
+    comparison = pooling.compare([a, b])
+    (item,) = comparison.shares
+    assert item.difference == pytest.approx(300.0)
+    assert item.shares == {"pooling": pytest.approx(150.0), "ring-fencing": pytest.approx(150.0)}
+    assert sum(item.shares.values()) == pytest.approx(item.difference, rel=1e-12)
+    data = comparison.to_dict()["lever_shares"][0]
+    assert data["difference"] == pytest.approx(300.0) and len(data["shares"]) == 2
+    out = tmp_path / "cmp.xlsx"
+    pooling.write_comparison(comparison, out)
+    rows = list(openpyxl.load_workbook(out)["Lever shares"].iter_rows(min_row=2, values_only=True))
+    assert {row[2]: row[5] for row in rows} == {"pooling": pytest.approx(150.0), "ring-fencing": pytest.approx(150.0)}
+
+
+def test_with_one_lever_changed_its_share_is_its_price():
+    comparison = pooling.compare([SCENARIOS / "sr2010-silo.toml", SCENARIOS / "sr2010-pooled.toml"])
+    (item,) = comparison.shares
+    (price,) = comparison.prices
+    assert list(item.shares) == ["pooling"]
+    assert item.shares["pooling"] == pytest.approx(price.price, rel=1e-9)

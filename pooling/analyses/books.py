@@ -64,6 +64,24 @@ def comparison_workbook(comparison: Comparison) -> bytes:
         )
     sheet.finish()
 
+    sheet = book.sheet("Lever shares")
+    rows = [
+        (names[item.low], names[item.high], lever, before, after, share, item.difference, item.unit, item.sentence)
+        for item in comparison.shares
+        for lever, share in item.shares.items()
+        for before, after in [item.moves[lever]]
+    ]
+    columns_shares = ["From (A)", "To (B)", "Lever", "In A", "In B", "Share of B − A", "B − A", "Unit", "Meaning"]
+    sheet.table(
+        columns_shares,
+        rows,
+        {"Share of B − A": fmt.EXCEL_MONEY, "B − A": fmt.EXCEL_MONEY},
+        widths={"From (A)": 36, "To (B)": 36, "In A": 30, "In B": 30, "Meaning": 90},
+    )
+    if not rows:
+        sheet.put(3, 1, "No two optimal scenarios on the same workbook and objective to compare.", style=BOLD)
+    sheet.finish()
+
     units = comparison.results[0].place.units
     for title, frame, first in (
         ("Programmes", comparison.by_programme(), "Programme"),

@@ -13,20 +13,27 @@ objectives is that lever's price:
 
 For a least-cost objective the price is the spending saved, so a positive price is
 always good news for whoever moves the lever that way.
+
+Where several levers separate two scenarios, :func:`lever_shares` splits the difference
+B − A among them by Shapley value over the levers, so the shares add up to it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .. import words
+from ..model import build
 from ..pipeline import Result, solve_scenario
 from ..precision import optimum_difference
 from ..scenario import read_scenario
+from ..solve import solve
 from ..validate import load
 
 
@@ -42,9 +49,24 @@ class LeverPrice:
 
 
 @dataclass
+class LeverShares:
+    """What each lever that separates two scenarios gives of the difference between them."""
+
+    low: int  # index of scenario A
+    high: int  # ... and of B: the difference is B − A
+    difference: float  # z(B) − z(A), in the objective's unit
+    unit: str
+    shares: dict[str, float]  # lever -> its Shapley share of the difference (they add up to it)
+    moves: dict[str, tuple[str, str]]  # lever -> (its setting in A, in B)
+    least_cost: bool
+    sentence: str = ""
+
+
+@dataclass
 class Comparison:
     results: list[Result]
     prices: list[LeverPrice] = field(default_factory=list)
+    shares: list[LeverShares] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -140,6 +162,20 @@ class Comparison:
                 }
                 for p in self.prices
             ],
+            "lever_shares": [
+                {
+                    "from": self.names[d.low],
+                    "to": self.names[d.high],
+                    "difference": d.difference,
+                    "unit": d.unit,
+                    "shares": [
+                        {"lever": lever, "from": d.moves[lever][0], "to": d.moves[lever][1], "share": share}
+                        for lever, share in d.shares.items()
+                    ],
+                    "meaning": d.sentence,
+                }
+                for d in self.shares
+            ],
             "programmes": _records(self.by_programme()),
             "partners": _records(self.by_partner()),
             "outcomes": _records(self.by_outcome()),
@@ -203,6 +239,72 @@ def _price(lever: str, a: int, b: int, results: list[Result]) -> LeverPrice | No
     return LeverPrice(lever, name, low, high, price, unit, sentence)
 
 
+# Each lever of Scenario.policy() and the scenario fields that set it.
+LEVER_FIELDS = {
+    "pooling": ("pooling", "coalition"),
+    "ring-fencing": ("ring_fencing",),
+    "council tax": ("freeze", "growth", "freeze_grant"),
+    "funding changes": ("change_default", "change_source", "change_partner", "change_stream"),
+}
+# Beyond this many levers the 2^n subsets are too many to solve for a comparison.
+MAX_SHARED_LEVERS = 6
+
+
+def lever_shares(results: list[Result], places: dict) -> list[LeverShares]:
+    """For every two optimal scenarios on one workbook and objective, each separating
+    lever's share of the difference B − A, by Shapley value over the levers: every subset
+    S of them is solved (A with S's levers set as in B), and lever i gets the average of
+    v(S ∪ {i}) − v(S) over the orders the levers could be moved in
+
+        share_i = Σ_{S ⊆ N∖{i}} |S|! (n − |S| − 1)! / n! · (v(S ∪ {i}) − v(S)),
+
+    so the shares add up to v(N) − v(∅) = z(B) − z(A) exactly. Values are stage-1 optima."""
+    found = []
+    for a, b in itertools.combinations(range(len(results)), 2):
+        first, second = results[a], results[b]
+        if not (first.optimal and second.optimal):
+            continue
+        policy_a, policy_b = first.scenario.policy(), second.scenario.policy()
+        if policy_a["workbook"] != policy_b["workbook"] or policy_a["objective"] != policy_b["objective"]:
+            continue
+        levers = [lever for lever in LEVER_FIELDS if policy_a[lever] != policy_b[lever]]
+        if not levers or len(levers) > MAX_SHARED_LEVERS:
+            continue
+        place = places[first.scenario.workbook]
+        values: dict[frozenset, float] = {frozenset(): first.objective, frozenset(levers): second.objective}
+        for size in range(1, len(levers)):
+            for subset in itertools.combinations(levers, size):
+                moved = {name: getattr(second.scenario, name) for lever in subset for name in LEVER_FIELDS[lever]}
+                solution = solve(build(place, dataclasses.replace(first.scenario, **moved)))
+                if not solution.optimal:
+                    break
+                values[frozenset(subset)] = solution.objective
+            else:
+                continue
+            break
+        if len(values) != 2 ** len(levers):
+            continue  # a mixture of the two is infeasible: no shares can be given
+        shares = {lever: _shapley(lever, levers, values) for lever in levers}
+        moves = {lever: (policy_a[lever], policy_b[lever]) for lever in levers}
+        least_cost = first.scenario.objective == "least-cost"
+        item = LeverShares(a, b, second.objective - first.objective, first.objective_unit, shares, moves, least_cost)
+        item.sentence = words.lever_shares(item, first.scenario.name, second.scenario.name)
+        found.append(item)
+    return found
+
+
+def _shapley(lever: str, levers: list[str], values: dict[frozenset, float]) -> float:
+    others = [other for other in levers if other != lever]
+    n = len(levers)
+    total = 0.0
+    for size in range(len(others) + 1):
+        weight = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
+        for subset in itertools.combinations(others, size):
+            before = frozenset(subset)
+            total += weight * (values[before | {lever}] - values[before])
+    return total
+
+
 def compare(paths: list[Path], solver: str | None = None, progress=None) -> Comparison:
     """Solve each scenario (workbooks read once each) and price the levers between them."""
     loaded: dict[Path, tuple] = {}
@@ -218,4 +320,5 @@ def compare(paths: list[Path], solver: str | None = None, progress=None) -> Comp
         results.append(result)
     comparison = Comparison(results)
     comparison.prices = lever_prices(results)
+    comparison.shares = lever_shares(results, {path: place for path, (place, _) in loaded.items()})
     return comparison
