@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import platform
 import time
 from collections.abc import Iterable, Sequence
@@ -28,10 +29,11 @@ from .explain import (
     programme_positions,
     statements,
 )
+from .families import POOL_MAX, POOL_MIN
 from .model import Model, build
 from .outputs import RUN
 from .place import Place
-from .precision import optimum_difference
+from .precision import DUAL_TOLERANCE, optimum_difference
 from .report import Tables, build_tables, column_names
 from .rule import reported_plan
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
@@ -65,6 +67,9 @@ class Result:
     messages: list[str] = field(default_factory=list)  # what the user should know about the output
     diagnosis: Diagnosis | None = None  # why the scenario is infeasible, when it is
     counterpart: Solution | None = None  # the same scenario with pooling switched, when solved
+    # The pooled scenario with the partners' pool-share limits lifted, when those bind: what
+    # the limits the partners chose cost (its objective against this one's).
+    uncapped: Solution | None = None
     value: Solution | None = None  # the value LP (stage 1 of the plan rule); ``solution`` is the plan
 
     # -- headline figures ------------------------------------------------------------------
@@ -140,6 +145,15 @@ class Result:
             else optimum_difference(silo, pooled)
         )
 
+    def caps_cost(self) -> float | None:
+        """What the partners' pool-share limits cost: the objective with them lifted less the
+        objective with them (for least cost, the spending they add); None unless they bind."""
+        if self.uncapped is None or not self.uncapped.optimal or not self.optimal:
+            return None
+        if self.scenario.objective == "least-cost":
+            return optimum_difference(self.objective, self.uncapped.objective)
+        return optimum_difference(self.uncapped.objective, self.objective)
+
     def dividend_sentence(self) -> str | None:
         return words.dividend_sentence(self)
 
@@ -179,6 +193,8 @@ class Result:
             )
             if self.dividend() is not None:
                 rows.append(("Partnership dividend", self.dividend()))
+            if self.caps_cost() is not None:
+                rows.append(("Held back by the pool-share limits", self.caps_cost()))
         if self.tables is not None:
             rows.append(("Binding constraints", len(self.binding)))
         for message in self.messages:
@@ -261,6 +277,7 @@ class Result:
             "units": self.place.units,
             "solver": self.solution.solver_version,
             "totals": self.totals(),
+            "pool_share_limits_cost": self.caps_cost(),
             "counterpart": None
             if self.counterpart is None
             else {
@@ -323,6 +340,22 @@ class Result:
         return report
 
 
+def _caps_bind(binding) -> bool:
+    """Does a partner's Pool min % or Pool max % hold the value back (a non-zero price)?"""
+    return any(item.family in (POOL_MIN, POOL_MAX) and abs(item.shadow_price) > DUAL_TOLERANCE for item in binding)
+
+
+def without_pool_limits(model):
+    """The model with every partner's pool-share rows lifted (the limits the partners set),
+    so that its optimum against the model's says what the limits cost."""
+    for info in model.registry.values():
+        if info.family in (POOL_MIN, POOL_MAX):
+            # expression <= rhs (max) or >= rhs (min), held as expression - rhs: an infinite
+            # right-hand side of the right sign leaves the row free.
+            info.constraint.constant = -math.inf if info.family is POOL_MAX else math.inf
+    return model
+
+
 def solve_scenario(
     scenario: Scenario, place: Place, package: Package, counterpart: bool = False, time_limit: float = TIME_LIMIT
 ) -> Result:
@@ -374,6 +407,10 @@ def solve_scenario(
         other = dataclasses.replace(scenario, pooling="silo" if scenario.pooling == "pooled" else "pooled")
         result.counterpart = solve(build(place, other), time_limit=time_limit)
         timings["counterpart"] = time.perf_counter() - clock
+        if scenario.pooling == "pooled" and solution.optimal and _caps_bind(binding):
+            # HiGHS, whatever the scenario's solver: CBC reads the model from a file, which has no
+            # way to write an infinite right-hand side.
+            result.uncapped = solve(without_pool_limits(build(place, scenario)), "highs", time_limit)
     return result
 
 

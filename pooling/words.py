@@ -239,16 +239,36 @@ def dividend_sentence(result) -> str | None:
         return (
             "Pooling makes no difference in this scenario: the silo plan is as good (the partnership dividend is nil)."
         )
+    caps = caps_sentence(result)
     if result.scenario.objective == "outcomes":
         silo = result.counterpart.objective if other == "silo" else result.objective
         share = f" ({value / abs(silo):+.1%})" if silo else ""
         return (
             f"Pooling is worth {money_pounds(value)}{share} of outcome value (present value) against the same "
-            f"scenario in silo, which reaches {money_pounds(silo)}: the partnership dividend."
+            f"scenario in silo, which reaches {money_pounds(silo)}: the partnership dividend.{caps}"
         )
     return (
         f"Pooling saves {money_short(value, units)} of spending (present value) against meeting the same "
-        "targets in silo: the partnership dividend."
+        f"targets in silo: the partnership dividend.{caps}"
+    )
+
+
+def caps_sentence(result) -> str:
+    """' The partners' own pool-share limits (Pool min % and Pool max %) hold back £3.10m of
+    outcome value: without them pooling would be worth £47.59m.' (or nothing)"""
+    cost = result.caps_cost()
+    dividend = result.dividend()
+    if not cost or dividend is None:
+        return ""
+    if result.scenario.objective == "least-cost":
+        held, whole = money_short(cost, result.place.units), money_short(dividend + cost, result.place.units)
+        return (
+            f" The partners' own pool-share limits (Pool min % and Pool max %) add {held} of spending: "
+            f"without them pooling would save {whole}."
+        )
+    return (
+        f" The partners' own pool-share limits (Pool min % and Pool max %) hold back {money_pounds(cost)} of "
+        f"outcome value: without them pooling would be worth {money_pounds(dividend + cost)}."
     )
 
 

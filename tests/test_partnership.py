@@ -247,3 +247,27 @@ def test_a_dividend_within_solver_precision_is_nil_with_no_shares_or_payments(tm
     assert not analysis.payments
     text = " ".join(words.partnership_sentences(analysis))
     assert "work most" not in text and "no payments are due" in text
+
+
+def test_the_pool_share_limits_cost_is_said_beside_the_dividend(tmp_path):
+    # A has £100k and a programme of its own buying 5 units per £1m; B leads the pooled PB,
+    # buying 20, and has no money. A may pool at most 50% of its funding. Silo: 100 into PA,
+    # 0.5 units, £500. Pooled: 50 into PB (1.0) and 50 into PA (0.25): £1,250, a dividend
+    # of £750. Without the 50% limit all 100 would go to PB: 2.0 units, £2,000: the limit
+    # holds back £750.
+    sheets = place_sheets(
+        partners=[("A", "council", None, 0.5), ("B", "health", None, None)],
+        funding=[("GA", "A", "grant", 100, None, None), ("GB", "B", "grant", 0, None, None)],
+        programmes=[("PA", "A", "no", 0, None, None), ("PB", "B", "yes", 0, None, None)],
+        outcomes=[("O", 1000, None, None)],
+        effects=[("PA", "O", 5, None), ("PB", "O", 20, None)],
+    )
+    path = write_sheets(tmp_path / "place.xlsx", sheets)
+    scenario = pooling.scenario_from_dict({"workbook": str(path), "solver": "highs"})
+    place, package = pooling.load(path)
+    result = pooling.solve_scenario(scenario, place, package, counterpart=True)
+    assert result.objective == approx(1250.0)
+    assert result.dividend() == approx(750.0)
+    assert result.caps_cost() == approx(750.0)
+    assert "hold back £750 of outcome value: without them pooling would be worth £1,500" in result.dividend_sentence()
+    assert dict(result.summary_rows())["Held back by the pool-share limits"] == approx(750.0)
