@@ -195,6 +195,12 @@ def _overrides(pooling_mode, ring_fencing, freeze, solver, objective, settings) 
     help="Write the results into the input workbook itself, after a verified backup (NAME.bak).",
 )
 @click.option(
+    "--switching/--no-switching",
+    default=True,
+    show_default=True,
+    help="Find the switching values of the programmes' effects (re-solving each; about a second on the example).",
+)
+@click.option(
     "--per-partner",
     "per_partner",
     type=click.Path(file_okay=False, path_type=Path),
@@ -218,6 +224,7 @@ def run(
     per_partner,
     dividend,
     in_place,
+    switching,
     as_json,
 ):
     """Solve SCENARIO and write the annotated workbook.
@@ -253,7 +260,7 @@ def run(
             pooling.check_per_partner_targets(package.path, place.partners, per_partner)
     with reported(as_json):
         _progress(f"Solving with {resolved.solver.upper()} ...")
-        result = pooling.solve_scenario(resolved, place, package, counterpart=dividend)
+        result = pooling.solve_scenario(resolved, place, package, counterpart=dividend, switching=switching)
     with reported(writing="the results", while_writing=True):
         _progress(f"Writing {output or package.path} ...")
         result.write(output, in_place=in_place)

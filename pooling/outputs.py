@@ -230,6 +230,25 @@ RUN = ResultBook(
             placeholder=True,
         ),
         ResultSheet(
+            "Switching values",
+            "Contract v1.1 (Green Book 2020, 5.60-5.61): for each programme's effect rate (every Per £m of its "
+            "Effects rows scaled together, 100% being the evidence as written), the value at which the plan's "
+            "decision about it changes, found by solving again (bisection to 0.1%): for a programme funded "
+            "above its minimum, how small its effect may be before that funding is worth nothing; for one at "
+            "its minimum, how large before it would get more (up to twice the evidence). Blank when nothing "
+            "switches in that range.",
+            (
+                _c("Input", "text", "The input.", width=50),
+                _c("Cell", "text", "Its cells.", width=30),
+                _c("Value", "percent", "The input as written (100%)."),
+                _c("Switching value", "percent", "Where the decision switches."),
+                _c("Change %", "percent", "The switching value less the value."),
+                _c("What changes", "text", "What switches, in words.", width=110),
+            ),
+            table="switching",
+            placeholder=True,
+        ),
+        ResultSheet(
             "Programme limits",
             "Every programme at its minimum or maximum, or unfunded, in each year, and why.",
             (

@@ -34,10 +34,11 @@ from .model import Model, build
 from .outputs import RUN
 from .place import Place
 from .precision import DUAL_TOLERANCE, optimum_difference
-from .report import Tables, build_tables, column_names
+from .report import Tables, build_tables, column_names, switching_frame
 from .rule import reported_plan
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
 from .solve import INFEASIBLE, OPTIMAL, TIME_LIMIT, Solution, solve
+from .switching import SwitchingValue, programme_switching
 from .validate import load
 from .version import __version__
 from .write import note_sheets, write_result
@@ -70,6 +71,7 @@ class Result:
     # The pooled scenario with the partners' pool-share limits lifted, when those bind: what
     # the limits the partners chose cost (its objective against this one's).
     uncapped: Solution | None = None
+    switching: list[SwitchingValue] = field(default_factory=list)  # when asked for (run, not analyses)
     value: Solution | None = None  # the value LP (stage 1 of the plan rule); ``solution`` is the plan
 
     # -- headline figures ------------------------------------------------------------------
@@ -278,6 +280,17 @@ class Result:
             "solver": self.solution.solver_version,
             "totals": self.totals(),
             "pool_share_limits_cost": self.caps_cost(),
+            "switching_values": [
+                {
+                    "input": item.input,
+                    "cells": list(item.cells),
+                    "value": item.value,
+                    "switching_value": item.switching,
+                    "change": item.change,
+                    "what_changes": item.what,
+                }
+                for item in self.switching
+            ],
             "counterpart": None
             if self.counterpart is None
             else {
@@ -357,7 +370,12 @@ def without_pool_limits(model):
 
 
 def solve_scenario(
-    scenario: Scenario, place: Place, package: Package, counterpart: bool = False, time_limit: float = TIME_LIMIT
+    scenario: Scenario,
+    place: Place,
+    package: Package,
+    counterpart: bool = False,
+    time_limit: float = TIME_LIMIT,
+    switching: bool = False,
 ) -> Result:
     """Build, solve and explain one scenario for a loaded place.
 
@@ -399,6 +417,11 @@ def solve_scenario(
     )
     result.diagnosis = diagnosis
     result.value = value
+    if switching and solution.status == OPTIMAL:
+        clock = time.perf_counter()
+        result.switching = programme_switching(model, value, solution)
+        result.tables.switching = switching_frame(result.switching)
+        timings["switching values"] = time.perf_counter() - clock
     result.messages.extend(f"The scenario: {warning}." for warning in scenario.warnings)
     result.workbook_sha256 = package.sha256
     result.scenario_sha256 = scenario.sha256
@@ -420,12 +443,15 @@ def run(
     overrides: dict[str, object] | None = None,
     counterpart: bool = True,
     allow_nonoptimal: bool = False,
+    switching: bool = False,
 ) -> Result:
     """Run one scenario end to end: read the scenario and its workbook, solve, explain,
     and (when ``output`` is given) write the annotated workbook.
 
     ``overrides`` sets scenario keys by dotted name, e.g. ``{"pooling": "silo"}``.
-    ``counterpart`` also solves the scenario with pooling switched, for the dividend.
+    ``counterpart`` also solves the scenario with pooling switched, for the dividend;
+    ``switching`` finds the switching values of the programmes' effects (re-solving
+    each: about a second on the example; ``pooling run`` does it unless --no-switching).
     A scenario with no optimal plan raises :class:`~pooling.errors.NotOptimal`, which
     carries the result (and its diagnosis), after the workbook saying why is written;
     with ``allow_nonoptimal`` the result is returned instead: check ``result.optimal``.
@@ -437,7 +463,7 @@ def run(
         raise ValueError("overrides apply to scenario files; pass a Scenario already resolved")
     place, package = load(scenario.workbook)
     loaded = time.perf_counter() - clock
-    result = solve_scenario(scenario, place, package, counterpart=counterpart)
+    result = solve_scenario(scenario, place, package, counterpart=counterpart, switching=switching)
     result.timings = {"load and validate": loaded, **result.timings}
     if output is not None:
         result.write(output)

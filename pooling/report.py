@@ -31,6 +31,7 @@ class Tables:
     positions: pd.DataFrame  # programmes at a limit or unfunded, and why
     streams: pd.DataFrame = field(default_factory=pd.DataFrame)  # stream × year: available, used
     sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)  # binding constraints' ranges
+    switching: pd.DataFrame = field(default_factory=pd.DataFrame)  # switching values, when found
 
 
 def savings_by_outcome(model: Model, solution: Solution, partner: str, t: int) -> list[tuple]:
@@ -236,6 +237,7 @@ def build_tables(
         positions_frame,
         streams_frame,
         sensitivity_frame,
+        switching_frame([]),
     )
 
 
@@ -249,3 +251,11 @@ def column_names(model: Model) -> dict[str, str]:
     unit, and the step of money a marginal value is quoted for."""
     units = model.place.units
     return {"units": units, "objective_unit": model.objective_unit, "step": "£1m" if units == "£m" else "£1,000"}
+
+
+def switching_frame(found) -> pd.DataFrame:
+    """The Switching values sheet: one row per key input."""
+    return pd.DataFrame(
+        [(item.input, ", ".join(item.cells), item.value, item.switching, item.change, item.what) for item in found],
+        columns=RUN.sheet("Switching values").headers(),
+    )

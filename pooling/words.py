@@ -330,6 +330,9 @@ def headline(result) -> list[str]:
     dividend = dividend_sentence(result)
     if dividend:
         sentences.append(dividend)
+    switching = switching_sentences(result)
+    if switching:
+        sentences.append(switching)
     missed = result.missed_targets()
     targets = sum(1 for outcome in place.outcomes.values() for target in outcome.targets if target is not None)
     if targets:
@@ -340,6 +343,27 @@ def headline(result) -> list[str]:
         else:
             sentences.append(f"All {targets} yearly targets are met.")
     return sentences
+
+
+def switching_sentences(result, count: int = 3) -> str:
+    """The most telling switching values, the nearest the evidence first: 'What would change
+    the plan: A stays funded above its minimum unless its effect is 38% smaller than the
+    evidence says; ...'. Those funded as long as they have any effect are said together."""
+    found = [item for item in getattr(result, "switching", []) if item.switching is not None]
+    telling = sorted(
+        (item for item in found if item.switching > 0.01 and item.switching != item.value),
+        key=lambda item: abs(item.change),
+    )[:count]
+    sentence = ""
+    if telling:
+        sentence = "What would change the plan: " + "; ".join(item.what for item in telling) + "."
+    anything = [item for item in found if item.switching <= 0.01]
+    if anything:
+        sentence += (" " if sentence else "") + (
+            f"{len(anything)} programme{'s' if len(anything) > 1 else ''} stay funded above {'their' if len(anything) > 1 else 'its'} "
+            "minimum as long as they have any effect at all: their money has no better use (Switching values)."
+        )
+    return sentence
 
 
 def terminal_summary(result) -> list[str]:

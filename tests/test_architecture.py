@@ -20,7 +20,7 @@ STEPS = (
     ("load and validate", ("tables", "validate", "scenario")),
     ("build", ("funding", "families", "model")),
     ("solve", ("solve", "rule")),
-    ("explain", ("words", "explain", "diagnose", "report", "rounding")),
+    ("explain", ("words", "explain", "diagnose", "switching", "report", "rounding")),
     ("write", ("board", "write", "template")),
     ("run", ("pipeline",)),
     ("analyses and returns", ("analyses.*", "returns.*")),

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 import pooling
 from pooling.analyses.compare import compare
-from pooling.outputs import COMPARISON
 from pooling.cli import main
+from pooling.outputs import COMPARISON
 from pooling.precision import OBJECTIVE_PRECISION
 
 from .helpers import place_sheets, printed_text, write_sheets

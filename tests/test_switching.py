@@ -1,0 +1,72 @@
+"""Switching values (Green Book 2020, 5.60-5.61): found by solving again, and checked by
+solving just inside and just beyond each."""
+
+import pytest
+
+import pooling
+
+from .helpers import place_sheets, write_sheets
+
+
+def sheets(p1_rate: float = 20.0):
+    # A grant of 100 (£000). P1 buys 20 units per £1m up to its Max of 60; P2 buys 5,
+    # without limit. The plan: P1 = 60, P2 = 40. P1's extra funding is worth something while
+    # its yield beats P2's: 20 f > 5, so f > 0.25: its switching value is 25% of the
+    # evidence, a fall of 75%. P2 takes money nothing else can use (P1 is full): it stays
+    # funded as long as it has any effect at all.
+    return place_sheets(
+        partners=[("A", "council", None, None)],
+        funding=[("G", "A", "grant", 100, None, None)],
+        programmes=[("P1", "A", "no", 0, None, 60), ("P2", "A", "no", 0, None, None)],
+        outcomes=[("O", 1000, None, None)],
+        effects=[("P1", "O", p1_rate, None), ("P2", "O", 5, None)],
+    )
+
+
+def run(tmp_path, name: str, p1_rate: float = 20.0, switching: bool = False):
+    path = write_sheets(tmp_path / f"{name}.xlsx", sheets(p1_rate))
+    scenario = tmp_path / f"{name}.toml"
+    scenario.write_text(f'name = "{name}"\nworkbook = "{path.name}"\n', encoding="utf-8")
+    return pooling.run(scenario, switching=switching)
+
+
+def test_switching_values_worked_out_by_hand_switch_just_beyond_them(tmp_path):
+    result = run(tmp_path, "evidence", switching=True)
+    found = {item.programme: item for item in result.switching}
+    assert found["P1"].switching == pytest.approx(0.25, abs=0.001)
+    assert found["P1"].change == pytest.approx(-0.75, abs=0.001)
+    assert "unless its effect is 75% smaller than the evidence says" in found["P1"].what
+    assert found["P2"].switching <= 0.01 and "any effect at all" in found["P2"].what
+    assert found["P1"].cells == ("Effects!C2",)
+    # Just inside (the yield 5% above the switching value) P1 keeps its 60; just beyond
+    # (5% below) the plan moves its money to P2.
+    inside = run(tmp_path, "inside", 20 * 0.25 * 1.05)
+    beyond = run(tmp_path, "beyond", 20 * 0.25 * 0.95)
+    # (To the plan rule's ε: with yields 5.25 and 5 the band lets £0.2 move between them.)
+    assert inside.model.spent(inside.solution, "P1", 1) == pytest.approx(60.0, abs=1e-3)
+    assert beyond.model.spent(beyond.solution, "P1", 1) == pytest.approx(0.0, abs=1e-3)
+    # The Summary says the most telling one in words, and the sheet and --json carry them all.
+    assert any("What would change the plan: Programme P1 (P1) stays funded" in line for line in result.headline())
+    assert len(result.tables.switching) == 2
+    assert {item["input"] for item in result.to_dict()["switching_values"]} == {
+        "effect rate of Programme P1 (P1)",
+        "effect rate of Programme P2 (P2)",
+    }
+
+
+def test_a_programme_at_its_minimum_switches_when_its_effect_is_large_enough(tmp_path):
+    # With P1 uncapped at 20 per £1m, P2 at 12 gets nothing (its minimum, 0) until its
+    # yield passes P1's: 12 f > 20, f > 1.667, a rise of 67%.
+    base = place_sheets(
+        partners=[("A", "council", None, None)],
+        funding=[("G", "A", "grant", 100, None, None)],
+        programmes=[("P1", "A", "no", 0, None, None), ("P2", "A", "no", 0, None, None)],
+        outcomes=[("O", 1000, None, None)],
+        effects=[("P1", "O", 20, None), ("P2", "O", 12, None)],
+    )
+    path = write_sheets(tmp_path / "min.xlsx", base)
+    (tmp_path / "min.toml").write_text(f'name = "m"\nworkbook = "{path.name}"\n', encoding="utf-8")
+    result = pooling.run(tmp_path / "min.toml", switching=True)
+    found = {item.programme: item for item in result.switching}
+    assert found["P2"].switching == pytest.approx(20 / 12, abs=0.002)
+    assert "would get more than its minimum if its effect were 67% larger" in found["P2"].what
