@@ -231,18 +231,19 @@ RUN = ResultBook(
         ),
         ResultSheet(
             "Switching values",
-            "Contract v1.1 (Green Book 2020, 5.60-5.61): for each programme's effect rate (every Per £m of its "
-            "Effects rows scaled together, 100% being the evidence as written), the value at which the plan's "
-            "decision about it changes, found by solving again (bisection to 0.1%): for a programme funded "
-            "above its minimum, how small its effect may be before that funding is worth nothing; for one at "
-            "its minimum, how large before it would get more (up to twice the evidence). Blank when nothing "
-            "switches in that range.",
+            "Contract v1.1 (Green Book 2020, 5.60-5.61): the value at which the plan's decision changes, "
+            "found by solving again (bisection to 0.1%). For each programme's effect rate (every Per £m of its "
+            "Effects rows scaled together, 100% being the evidence as written): for one funded above its "
+            "minimum, how small its effect may be before that funding is worth nothing; for one at its "
+            "minimum, how large before it would get more (up to twice the evidence). For each stream's annual "
+            "change: the rate at which a yearly target is first missed (up to twice the scenario's change). "
+            "Blank when nothing switches in that range.",
             (
                 _c("Input", "text", "The input.", width=50),
                 _c("Cell", "text", "Its cells.", width=30),
-                _c("Value", "percent", "The input as written (100%)."),
+                _c("Value", "percent", "The input as written (100% of an effect; a stream's rate a year)."),
                 _c("Switching value", "percent", "Where the decision switches."),
-                _c("Change %", "percent", "The switching value less the value."),
+                _c("Change %", "percent", "The switching value against the value, as a share of it."),
                 _c("What changes", "text", "What switches, in words.", width=110),
             ),
             table="switching",

@@ -349,19 +349,21 @@ def switching_sentences(result, count: int = 3) -> str:
     """The most telling switching values, the nearest the evidence first: 'What would change
     the plan: A stays funded above its minimum unless its effect is 38% smaller than the
     evidence says; ...'. Those funded as long as they have any effect are said together."""
-    found = [item for item in getattr(result, "switching", []) if item.switching is not None]
-    telling = sorted(
-        (item for item in found if item.switching > 0.01 and item.switching != item.value),
-        key=lambda item: abs(item.change),
-    )[:count]
+    found = result.switching
+    telling = sorted((item for item in found if item.telling), key=lambda item: abs(item.change))[:count]
     sentence = ""
     if telling:
         sentence = "What would change the plan: " + "; ".join(item.what for item in telling) + "."
-    anything = [item for item in found if item.switching <= 0.01]
-    if anything:
+    anything = [item for item in found if item.anything]
+    if len(anything) == 1:
         sentence += (" " if sentence else "") + (
-            f"{len(anything)} programme{'s' if len(anything) > 1 else ''} stay funded above {'their' if len(anything) > 1 else 'its'} "
-            "minimum as long as they have any effect at all: their money has no better use (Switching values)."
+            f"{anything[0].input.removeprefix('effect rate of ')} stays funded above its minimum as long as it has "
+            "any effect at all: its money has no better use (Switching values)."
+        )
+    elif anything:
+        sentence += (" " if sentence else "") + (
+            f"{len(anything)} programmes stay funded above their minimum as long as they have any effect at all: "
+            "their money has no better use (Switching values)."
         )
     return sentence
 

@@ -70,3 +70,29 @@ def test_a_programme_at_its_minimum_switches_when_its_effect_is_large_enough(tmp
     found = {item.programme: item for item in result.switching}
     assert found["P2"].switching == pytest.approx(20 / 12, abs=0.002)
     assert "would get more than its minimum if its effect were 67% larger" in found["P2"].what
+
+
+def test_a_streams_annual_change_switches_where_a_target_is_first_missed(tmp_path):
+    # A grant of 100 (£000) falling 10% a year buys 10 units per £1m: (1 + r) units in the
+    # year against a target of 0.85. The target is met while 1 + r ≥ 0.85: the switching
+    # rate is −15%, within the range searched (−20% to −10%, twice the scenario's change).
+    base = place_sheets(
+        partners=[("A", "council", None, None)],
+        funding=[("G", "A", "grant", 100, None, None)],
+        programmes=[("P", "A", "no", 0, None, None)],
+        outcomes=[("O", 1000, 0.85, None)],
+        effects=[("P", "O", 10, None)],
+    )
+    path = write_sheets(tmp_path / "cut.xlsx", base)
+    (tmp_path / "cut.toml").write_text(
+        f'name = "cut"\nworkbook = "{path.name}"\n[change]\nsource = {{ grant = -0.10 }}\n', encoding="utf-8"
+    )
+    result = pooling.run(tmp_path / "cut.toml", switching=True)
+    (item,) = [item for item in result.switching if item.kind == "change"]
+    assert item.value == pytest.approx(-0.10)
+    assert item.switching == pytest.approx(-0.15, abs=0.0001)  # 0.1% of the input
+    assert item.change == pytest.approx(-0.5, abs=0.002)
+    assert "falls by more than 15.0% a year (the scenario has a fall of 10.0%)" in item.what
+    assert any(
+        "What would change the plan: Every yearly target is still met unless" in line for line in result.headline()
+    )
