@@ -5,7 +5,10 @@ For each programme's effect rate (every ``Per £m`` of its Effects rows, scaled 
 a factor f, 100% being the evidence as written):
 
 * a programme the reported plan funds above its minimum: the f below which funding it
-  above its minimum is worth nothing, so the value no longer needs it there;
+  above its minimum is worth no more than the plan rule's ε, so no plan within ε of the
+  best needs it there (the reported plan, pulled towards the base-year budget, may still
+  keep a little there below f: this is where the value stops needing it, which the value
+  LP decides, not where the closest plan first moves);
 * a programme held at its minimum: the f above which funding it further is worth
   something, up to twice the evidence.
 

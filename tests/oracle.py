@@ -524,3 +524,14 @@ def oracle_plan(workbook_path, scenario: dict | None = None) -> dict[tuple[str, 
     if str(solution.status) not in ("Solved", "AlmostSolved"):
         raise RuntimeError(f"the oracle's stage 2 ended with {solution.status}")
     return {key: solution.x[j] * scale[j] for key, j in column.items()}
+
+
+def oracle_value_held(workbook_path, scenario: dict | None, programme: str, most: float) -> float | None:
+    """The value LP's optimum with ``programme``'s spend held at or below ``most`` every year
+    (its minimum, for switching values); None unless optimal."""
+    lp, maximise, info = build(workbook_path, scenario)
+    for (p, _), coefs in info["spend"].items():
+        if p == programme:
+            lp.row(dict(coefs), ub=most)
+    status, z = lp.solve(maximise)
+    return z if status == "optimal" else None

@@ -96,3 +96,42 @@ def test_a_streams_annual_change_switches_where_a_target_is_first_missed(tmp_pat
     assert any(
         "What would change the plan: Every yearly target is still met unless" in line for line in result.headline()
     )
+
+
+@pytest.mark.parametrize("seed", [2, 5, 8, 11, 14])
+def test_switching_values_hold_against_the_independent_implementation(tmp_path, seed):
+    # On generated places: for each programme whose switching value lies inside the range,
+    # the oracle (tests/oracle.py, written from the contract alone) solves the value LP with
+    # the programme's effects at 1.05 and 0.95 of the switching value, free and held at its
+    # minimum: funding it above its minimum is worth more than the rule's ε just inside,
+    # and no more than ε just beyond.
+    import copy
+
+    from .oracle import oracle_solve, oracle_value_held
+    from .synthetic import generate_place, generate_scenario, write_scenario, write_workbook
+
+    sheets = generate_place(seed, partners=3 + seed % 3, programmes=5 + seed % 4, outcomes=3 + seed % 2)
+    workbook = tmp_path / "place.xlsx"
+    write_workbook(sheets, workbook)
+    levers = generate_scenario(seed, sheets)
+    scenario_path = tmp_path / "scenario.toml"
+    write_scenario(levers, workbook, scenario_path)
+    result = pooling.run(scenario_path, overrides={"solver": "highs"}, allow_nonoptimal=True, switching=True)
+    if not result.optimal:
+        return
+    maximise = result.scenario.objective == "outcomes"
+    for item in [i for i in result.switching if i.kind == "effect" and i.telling and i.switching < 1][:2]:
+        floor = result.place.programmes[item.programme].min or 0.0
+        for factor, worth in ((1.05, True), (0.95, False)):
+            scaled = copy.deepcopy(sheets)
+            for row in scaled["Effects"]:
+                if row["Programme"] == item.programme:
+                    for column in ("Per £m", "Low", "High"):
+                        if row.get(column) is not None:
+                            row[column] = row[column] * item.switching * factor
+            path = tmp_path / f"scaled-{item.programme}-{factor}.xlsx"
+            write_workbook(scaled, path)
+            _, free = oracle_solve(path, levers)
+            held = oracle_value_held(path, levers, item.programme, floor)
+            margin = free - held if maximise else held - free
+            assert (margin > 1e-7 * max(abs(free), 1.0)) == worth, (item.programme, item.switching, factor, margin)
