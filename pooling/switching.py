@@ -249,3 +249,79 @@ def stream_switching(model: Model, value: Solution) -> list[SwitchingValue]:
             )
         met(rate)  # back to the scenario's amounts
     return found
+
+
+def savings_switching(model: Model, value: Solution) -> list[SwitchingValue]:
+    """For each Savings row (``£ per unit`` of an outcome, cashable to a partner), the share of
+    its rate at which a yearly target is first missed, searched down to nothing (−100% of the
+    input); blank where every target is met with no such savings at all. Only under the
+    ``outcomes`` objective with targets, like :func:`stream_switching`.
+
+    A row's savings enter its beneficiary's SAVINGS stream limit a Lag after the outcome, as
+    −(£ per unit × Cashable % / k) × ρ_j on each effect column y of the outcome; scaling the
+    row's rate by g moves those coefficients by (g − 1) times that row's own part (other
+    rows paying the same partner for the same outcome keep theirs)."""
+    scenario = model.scenario
+    if not value.optimal or scenario.objective != "outcomes" or not model.short or not model.place.savings:
+        return []
+    exported = model_arrays(model)
+    variables, constraints, *_, starts, indices, values = exported
+    lp, _, _ = highs_lp(model, exported)
+    column = {id(variable): index for index, variable in enumerate(variables)}
+    matrix = sparse.csr_matrix((values, indices, starts), shape=(len(constraints), len(variables)))
+    short = np.array([column[id(variable)] for variable in model.short.values()], dtype=np.int64)
+    targets = np.array([model.place.outcomes[code].targets[t - 1] or 0.0 for code, t in model.short])
+    limit_row = {
+        (info.keys["stream"], info.year): row
+        for row, info in enumerate(model.registry.values())
+        if info.family is STREAM_LIMIT
+    }
+    highs = configured_highs(len(variables))
+    highs.setOptionValue("solver", "simplex")  # warm re-solves from one basis
+    highs.passModel(lp)
+    place = model.place
+    found = []
+    for saving in place.savings:
+        stream = f"SAVINGS-{saving.beneficiary}"
+        per_unit = saving.per_unit * saving.cashable / place.unit_pounds
+        parts = []  # (row, column, original coefficient, this row's part of it)
+        for t in model.years:
+            row = limit_row.get((stream, t))
+            if row is None or t - saving.lag < 1:
+                continue
+            for variable, rate in model.out.get((saving.outcome, t - saving.lag), []):
+                col = column[id(variable)]
+                parts.append((row, col, float(matrix[row, col]), -per_unit * rate))
+        if not parts or not saving.per_unit:
+            continue
+
+        def met(g: float, parts=parts) -> bool:
+            for row, col, original, own in parts:
+                highs.changeCoeff(row, col, original + (g - 1.0) * own)
+            highs.run()
+            if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return False
+            shortfall = np.asarray(highs.getSolution().col_value)[short]
+            return bool(np.all(shortfall <= BINDING_TOLERANCE * np.maximum(1.0, targets)))
+
+        outcome = place.outcomes[saving.outcome].name
+        partner = place.partners[saving.beneficiary].name
+        name = f"saving to {partner} per unit of {outcome} ({saving.outcome})"
+        cells = tuple(cell for key, cell in saving.cells.items() if "unit" in key.lower()) or tuple(
+            saving.cells.values()
+        )
+        if met(1.0):
+            if met(0.0):
+                switching, what = None, f"Every yearly target is met even if the {name} were nil"
+            else:
+                share = _bisect(lambda g: met(g), 0.0, 1.0)
+                switching = share * saving.per_unit
+                what = (
+                    f"Every yearly target is still met unless the {name} is {1 - share:.0%} smaller than the "
+                    f"evidence says (£{switching:,.0f} against £{saving.per_unit:,.0f})"
+                )
+            found.append(
+                SwitchingValue(f"{name}", cells, saving.beneficiary, saving.per_unit, switching, what, kind="saving")
+            )
+        met(1.0)  # back to the rates as written
+    return found

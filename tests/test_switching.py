@@ -135,3 +135,28 @@ def test_switching_values_hold_against_the_independent_implementation(tmp_path, 
             held = oracle_value_held(path, levers, item.programme, floor)
             margin = free - held if maximise else held - free
             assert (margin > 1e-7 * max(abs(free), 1.0)) == worth, (item.programme, item.switching, factor, margin)
+
+
+def test_a_savings_rate_switches_where_a_target_is_first_missed(tmp_path):
+    # A spends 60 a year on P (10 units per £1m): 0.6 units in 2011/12, its target. In
+    # 2012/13 the target is 0.7, which needs 70: the 10 more come from the cashable saving of
+    # £25,000 a unit on 2011/12's 0.6 units, £15k. The target holds while 25,000 g × 0.6 /
+    # 1,000 ≥ 10, g ≥ 2/3: the switching value is £16,667, a third smaller.
+    base = place_sheets(
+        partners=[("A", "council", None, None)],
+        funding=[("G", "A", "grant", 60, None, None)],
+        programmes=[("P", "A", "no", 0, None, None)],
+        outcomes=[("O", 1000, 0.6, None)],
+        effects=[("P", "O", 10, None)],
+        savings=[("O", "A", 25000, 1, 1)],
+        years=2,
+        target_years={"2012/13": {"O": 0.7}},
+    )
+    path = write_sheets(tmp_path / "save.xlsx", base)
+    (tmp_path / "save.toml").write_text(f'name = "save"\nworkbook = "{path.name}"\n', encoding="utf-8")
+    result = pooling.run(tmp_path / "save.toml", switching=True)
+    (item,) = [item for item in result.switching if item.kind == "saving"]
+    assert item.switching == pytest.approx(25000 * 2 / 3, rel=0.002)
+    assert item.change == pytest.approx(-1 / 3, abs=0.002)
+    assert item.cells == ("Savings!C2",)
+    assert "is 33% smaller than the evidence says" in item.what
