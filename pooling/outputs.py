@@ -237,7 +237,8 @@ RUN = ResultBook(
             "minimum, how small its effect may be before that funding is worth nothing; for one at its "
             "minimum, how large before it would get more (up to twice the evidence). For each stream's annual "
             "change: the rate at which a yearly target is first missed (up to twice the scenario's change); for "
-            "each Savings row's £ per unit, the rate at which one is first missed (down to nothing). "
+            "each Savings row's £ per unit and each freeze-grant rate, the value at which one is first missed "
+            "(down to nothing). "
             "Blank when nothing switches in that range.",
             (
                 _c("Input", "text", "The input.", width=50),

@@ -38,7 +38,13 @@ from .report import Tables, build_tables, column_names, switching_frame
 from .rule import reported_plan
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
 from .solve import INFEASIBLE, OPTIMAL, TIME_LIMIT, Solution, solve
-from .switching import SwitchingValue, programme_switching, savings_switching, stream_switching
+from .switching import (
+    SwitchingValue,
+    limit_switching,
+    programme_switching,
+    savings_switching,
+    stream_switching,
+)
 from .validate import load
 from .version import __version__
 from .write import note_sheets, write_result
@@ -423,6 +429,7 @@ def solve_scenario(
             *programme_switching(model, value, solution),
             *stream_switching(model, value),
             *savings_switching(model, value),
+            *limit_switching(model, value),
         ]
         result.tables.switching = switching_frame(result.switching)
         timings["switching values"] = time.perf_counter() - clock

@@ -325,3 +325,64 @@ def savings_switching(model: Model, value: Solution) -> list[SwitchingValue]:
             )
         met(1.0)  # back to the rates as written
     return found
+
+
+def limit_switching(model: Model, value: Solution) -> list[SwitchingValue]:
+    """For each freeze-grant rate (by partner type, under a freeze), the share of it at which
+    a yearly target is first missed, searched down to nothing (−100% of the input). The
+    grant is rate × council tax, so a share g of the rate scales its rows' bounds by g.
+    Under ``outcomes`` with targets only. (Pool max % is not searched yet: near its Pool
+    min % the two limits pin the pool, and a search there reads the solver's tolerance as
+    a missed target.)"""
+    scenario = model.scenario
+    if not value.optimal or scenario.objective != "outcomes" or not model.short:
+        return []
+    place = model.place
+    inputs: list[tuple[str, str, float, tuple[str, ...], list[int], str]] = []
+    registry = list(model.registry.values())
+    if scenario.freeze:
+        for kind, rate in sorted(scenario.freeze_grant.items()):
+            codes = {f"FREEZE-{p.code}" for p in place.partners.values() if p.type == kind}
+            rows = [
+                row for row, info in enumerate(registry) if info.family is STREAM_LIMIT and info.keys["stream"] in codes
+            ]
+            if rows and rate > 0:
+                inputs.append(
+                    (f"freeze grant rate for {kind} partners", kind, rate, (), rows, "council_tax.freeze_grant")
+                )
+    if not inputs:
+        return []
+    exported = model_arrays(model)
+    variables = exported[0]
+    lp, _, _ = highs_lp(model, exported)
+    column = {id(variable): index for index, variable in enumerate(variables)}
+    short = np.array([column[id(variable)] for variable in model.short.values()], dtype=np.int64)
+    targets = np.array([place.outcomes[code].targets[t - 1] or 0.0 for code, t in model.short])
+    highs = configured_highs(len(variables))
+    highs.setOptionValue("solver", "simplex")  # warm re-solves from one basis
+    highs.passModel(lp)
+    row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    found = []
+    for name, key, rate, cells, rows, _ in inputs:
+
+        def met(g: float, rows=rows) -> bool:
+            for row in rows:
+                highs.changeRowBounds(row, float(row_lower[row]), float(row_upper[row] * g))
+            highs.run()
+            if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return False
+            shortfall = np.asarray(highs.getSolution().col_value)[short]
+            return bool(np.all(shortfall <= BINDING_TOLERANCE * np.maximum(1.0, targets)))
+
+        if met(1.0):
+            if met(0.0):
+                switching, what = None, f"Every yearly target is met even with a {name} of nil"
+            else:
+                share = _bisect(lambda g: met(g), 0.0, 1.0)
+                switching = share * rate
+                what = (
+                    f"Every yearly target is still met unless the {name} falls below {switching:.2%} (it is {rate:.2%})"
+                )
+            found.append(SwitchingValue(name, cells, key, rate, switching, what, kind="limit"))
+        met(1.0)  # back to the inputs as written
+    return found

@@ -160,3 +160,24 @@ def test_a_savings_rate_switches_where_a_target_is_first_missed(tmp_path):
     assert item.change == pytest.approx(-1 / 3, abs=0.002)
     assert item.cells == ("Savings!C2",)
     assert "is 33% smaller than the evidence says" in item.what
+
+
+def test_a_freeze_grant_rate_switches_where_a_target_is_first_missed(tmp_path):
+    # Council tax of 100 (£000), frozen, with the council freeze grant of 2.5%: 102.5 a year
+    # at 10 units per £1m, 1.025 units, against a target of 1.02. The target holds while
+    # 100 + 100 r ≥ 102, r ≥ 2%: the switching value of the 2.5% rate is 2%.
+    base = place_sheets(
+        partners=[("A", "council", None, None)],
+        funding=[("CT", "A", "council tax", 100, None, None)],
+        programmes=[("P", "A", "no", 0, None, None)],
+        outcomes=[("O", 1000, 1.02, None)],
+        effects=[("P", "O", 10, None)],
+    )
+    path = write_sheets(tmp_path / "freeze.xlsx", base)
+    (tmp_path / "freeze.toml").write_text(f'name = "f"\nworkbook = "{path.name}"\n', encoding="utf-8")
+    result = pooling.run(tmp_path / "freeze.toml", switching=True)
+    found = {item.input: item for item in result.switching if item.kind == "limit"}
+    council = found["freeze grant rate for council partners"]
+    assert council.value == pytest.approx(0.025)
+    assert council.switching == pytest.approx(0.02, abs=0.025 * 0.001)
+    assert "falls below 2.00% (it is 2.50%)" in council.what
