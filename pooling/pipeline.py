@@ -38,13 +38,7 @@ from .report import Tables, build_tables, column_names, switching_frame
 from .rule import reported_plan
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
 from .solve import INFEASIBLE, OPTIMAL, TIME_LIMIT, Solution, solve
-from .switching import (
-    SwitchingValue,
-    limit_switching,
-    programme_switching,
-    savings_switching,
-    stream_switching,
-)
+from .switching import SwitchingValue, switching_values
 from .validate import load
 from .version import __version__
 from .write import note_sheets, write_result
@@ -425,12 +419,7 @@ def solve_scenario(
     result.value = value
     if switching and solution.status == OPTIMAL:
         clock = time.perf_counter()
-        result.switching = [
-            *programme_switching(model, value, solution),
-            *stream_switching(model, value),
-            *savings_switching(model, value),
-            *limit_switching(model, value),
-        ]
+        result.switching = switching_values(model, value, solution)
         result.tables.switching = switching_frame(result.switching)
         timings["switching values"] = time.perf_counter() - clock
     result.messages.extend(f"The scenario: {warning}." for warning in scenario.warnings)

@@ -77,20 +77,57 @@ class SwitchingValue:
         return (self.switching - self.value) / abs(self.value) if self.value else self.switching
 
 
-def programme_switching(model: Model, value: Solution, plan: Solution) -> list[SwitchingValue]:
-    """The switching value of every programme's effect rate (see the module's text)."""
-    if not value.optimal or not model.y:
+class _Search:
+    """The value LP in one HiGHS instance, exported once for every search below, which
+    re-solve it warm (simplex from the last basis); each search puts back what it changed."""
+
+    def __init__(self, model: Model):
+        exported = model_arrays(model)
+        variables, constraints, *_, starts, indices, values = exported
+        self.lp, _, _ = highs_lp(model, exported)
+        self.column = {id(variable): index for index, variable in enumerate(variables)}
+        self.matrix = sparse.csr_matrix((values, indices, starts), shape=(len(constraints), len(variables)))
+        self.highs = configured_highs(len(variables))
+        self.highs.setOptionValue("solver", "simplex")
+        self.highs.passModel(self.lp)
+        self.row_lower, self.row_upper = np.asarray(self.lp.row_lower_), np.asarray(self.lp.row_upper_)
+        # Rows in registry order, as model_arrays exports them.
+        self.stream_rows: dict[str, list[tuple[int, int]]] = {}  # stream -> [(row, t)]
+        for row, info in enumerate(model.registry.values()):
+            if info.family is STREAM_LIMIT:
+                self.stream_rows.setdefault(info.keys["stream"], []).append((row, info.year))
+        self.short = np.array([self.column[id(variable)] for variable in model.short.values()], dtype=np.int64)
+        self.targets = np.array([model.place.outcomes[code].targets[t - 1] or 0.0 for code, t in model.short])
+
+    def targets_met(self) -> bool:
+        """Solve again: is the plan optimal with every yearly target met?"""
+        self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return False
+        shortfall = np.asarray(self.highs.getSolution().col_value)[self.short]
+        return bool(np.all(shortfall <= BINDING_TOLERANCE * np.maximum(1.0, self.targets)))
+
+
+def switching_values(model: Model, value: Solution, plan: Solution) -> list[SwitchingValue]:
+    """Every switching value of a solved scenario: the programmes' effect rates, then (under
+    ``outcomes`` with targets) the streams' annual changes, the savings rates and the
+    freeze-grant rates, where a yearly target is first missed."""
+    if not value.optimal:
         return []
-    exported = model_arrays(model)
-    variables, constraints, *_, starts, indices, values = exported
-    lp, _, _ = highs_lp(model, exported)
-    column = {id(variable): index for index, variable in enumerate(variables)}
-    matrix = sparse.csr_matrix((values, indices, starts), shape=(len(constraints), len(variables))).tocsc()
-    # Rows in registry order, as model_arrays exports them.
+    search = _Search(model)
+    found = programme_switching(model, search, plan)
+    if model.scenario.objective == "outcomes" and model.short:
+        found += stream_switching(model, search) + savings_switching(model, search) + limit_switching(model, search)
+    return found
+
+
+def programme_switching(model: Model, search: _Search, plan: Solution) -> list[SwitchingValue]:
+    """The switching value of every programme's effect rate (see the module's text)."""
+    if not model.y:
+        return []
+    highs, lp, column = search.highs, search.lp, search.column
+    matrix = search.matrix.tocsc()
     capacity_rows = {row for row, info in enumerate(model.registry.values()) if info.family is EFFECT_CAPACITY}
-    highs = configured_highs(len(variables))
-    highs.setOptionValue("solver", "simplex")  # warm re-solves from one basis
-    highs.passModel(lp)
     maximise = lp.sense_ == highspy.ObjSense.kMaximize
     cost = np.asarray(lp.col_cost_, dtype=float)
     # The pennies the plan rule's ε lets sit where money buys less are not funding.
@@ -190,29 +227,13 @@ def _solve(highs) -> float | None:
     return highs.getInfo().objective_function_value
 
 
-def stream_switching(model: Model, value: Solution) -> list[SwitchingValue]:
+def stream_switching(model: Model, search: _Search) -> list[SwitchingValue]:
     """For each stream whose amount changes by a rate a year (``[change]``), the rate at
     which a yearly target is first missed, searched from the scenario's rate to twice it
     (within −100%…+100% of the input); blank where every target is met over that range.
     Only under the ``outcomes`` objective with targets (under least cost a missed target
     is an infeasible plan, which this does not yet search)."""
-    scenario = model.scenario
-    if not value.optimal or scenario.objective != "outcomes" or not model.short:
-        return []
-    exported = model_arrays(model)
-    variables = exported[0]
-    lp, _, _ = highs_lp(model, exported)
-    column = {id(variable): index for index, variable in enumerate(variables)}
-    short = np.array([column[id(variable)] for variable in model.short.values()], dtype=np.int64)
-    targets = np.array([model.place.outcomes[code].targets[t - 1] or 0.0 for code, t in model.short])
-    rows: dict[str, list[tuple[int, int]]] = {}
-    for row, info in enumerate(model.registry.values()):
-        if info.family is STREAM_LIMIT:
-            rows.setdefault(info.keys["stream"], []).append((row, info.year))
-    highs = configured_highs(len(variables))
-    highs.setOptionValue("solver", "simplex")  # warm re-solves from one basis
-    highs.passModel(lp)
-    row_lower = np.asarray(lp.row_lower_)
+    scenario, highs, rows = model.scenario, search.highs, search.stream_rows
     found = []
     for stream in model.place.streams.values():
         if stream.source == "council tax" or stream.code not in rows:
@@ -224,12 +245,8 @@ def stream_switching(model: Model, value: Solution) -> list[SwitchingValue]:
 
         def met(r: float, placed=placed, base=stream.base) -> bool:
             for row, t in placed:
-                highs.changeRowBounds(row, float(row_lower[row]), base * (1 + r) ** t)
-            highs.run()
-            if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                return False
-            shortfall = np.asarray(highs.getSolution().col_value)[short]
-            return bool(np.all(shortfall <= BINDING_TOLERANCE * np.maximum(1.0, targets)))
+                highs.changeRowBounds(row, float(search.row_lower[row]), base * (1 + r) ** t)
+            return search.targets_met()
 
         name = f"{model.place.partners[stream.partner].name}'s {stream.source} {stream.code}"
         if met(rate):
@@ -251,7 +268,7 @@ def stream_switching(model: Model, value: Solution) -> list[SwitchingValue]:
     return found
 
 
-def savings_switching(model: Model, value: Solution) -> list[SwitchingValue]:
+def savings_switching(model: Model, search: _Search) -> list[SwitchingValue]:
     """For each Savings row (``£ per unit`` of an outcome, cashable to a partner), the share of
     its rate at which a yearly target is first missed, searched down to nothing (−100% of the
     input); blank where every target is met with no such savings at all. Only under the
@@ -261,32 +278,17 @@ def savings_switching(model: Model, value: Solution) -> list[SwitchingValue]:
     −(£ per unit × Cashable % / k) × ρ_j on each effect column y of the outcome; scaling the
     row's rate by g moves those coefficients by (g − 1) times that row's own part (other
     rows paying the same partner for the same outcome keep theirs)."""
-    scenario = model.scenario
-    if not value.optimal or scenario.objective != "outcomes" or not model.short or not model.place.savings:
+    if not model.place.savings:
         return []
-    exported = model_arrays(model)
-    variables, constraints, *_, starts, indices, values = exported
-    lp, _, _ = highs_lp(model, exported)
-    column = {id(variable): index for index, variable in enumerate(variables)}
-    matrix = sparse.csr_matrix((values, indices, starts), shape=(len(constraints), len(variables)))
-    short = np.array([column[id(variable)] for variable in model.short.values()], dtype=np.int64)
-    targets = np.array([model.place.outcomes[code].targets[t - 1] or 0.0 for code, t in model.short])
-    limit_row = {
-        (info.keys["stream"], info.year): row
-        for row, info in enumerate(model.registry.values())
-        if info.family is STREAM_LIMIT
-    }
-    highs = configured_highs(len(variables))
-    highs.setOptionValue("solver", "simplex")  # warm re-solves from one basis
-    highs.passModel(lp)
+    highs, column, matrix = search.highs, search.column, search.matrix
     place = model.place
     found = []
     for saving in place.savings:
-        stream = f"SAVINGS-{saving.beneficiary}"
+        by_year = {t: row for row, t in search.stream_rows.get(f"SAVINGS-{saving.beneficiary}", [])}
         per_unit = saving.per_unit * saving.cashable / place.unit_pounds
         parts = []  # (row, column, original coefficient, this row's part of it)
         for t in model.years:
-            row = limit_row.get((stream, t))
+            row = by_year.get(t)
             if row is None or t - saving.lag < 1:
                 continue
             for variable, rate in model.out.get((saving.outcome, t - saving.lag), []):
@@ -298,11 +300,7 @@ def savings_switching(model: Model, value: Solution) -> list[SwitchingValue]:
         def met(g: float, parts=parts) -> bool:
             for row, col, original, own in parts:
                 highs.changeCoeff(row, col, original + (g - 1.0) * own)
-            highs.run()
-            if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                return False
-            shortfall = np.asarray(highs.getSolution().col_value)[short]
-            return bool(np.all(shortfall <= BINDING_TOLERANCE * np.maximum(1.0, targets)))
+            return search.targets_met()
 
         outcome = place.outcomes[saving.outcome].name
         partner = place.partners[saving.beneficiary].name
@@ -327,52 +325,28 @@ def savings_switching(model: Model, value: Solution) -> list[SwitchingValue]:
     return found
 
 
-def limit_switching(model: Model, value: Solution) -> list[SwitchingValue]:
+def limit_switching(model: Model, search: _Search) -> list[SwitchingValue]:
     """For each freeze-grant rate (by partner type, under a freeze), the share of it at which
     a yearly target is first missed, searched down to nothing (−100% of the input). The
     grant is rate × council tax, so a share g of the rate scales its rows' bounds by g.
     Under ``outcomes`` with targets only. (Pool max % is not searched yet: near its Pool
     min % the two limits pin the pool, and a search there reads the solver's tolerance as
     a missed target.)"""
-    scenario = model.scenario
-    if not value.optimal or scenario.objective != "outcomes" or not model.short:
+    scenario, place, highs = model.scenario, model.place, search.highs
+    if not scenario.freeze:
         return []
-    place = model.place
-    inputs: list[tuple[str, str, float, tuple[str, ...], list[int], str]] = []
-    registry = list(model.registry.values())
-    if scenario.freeze:
-        for kind, rate in sorted(scenario.freeze_grant.items()):
-            codes = {f"FREEZE-{p.code}" for p in place.partners.values() if p.type == kind}
-            rows = [
-                row for row, info in enumerate(registry) if info.family is STREAM_LIMIT and info.keys["stream"] in codes
-            ]
-            if rows and rate > 0:
-                inputs.append(
-                    (f"freeze grant rate for {kind} partners", kind, rate, (), rows, "council_tax.freeze_grant")
-                )
-    if not inputs:
-        return []
-    exported = model_arrays(model)
-    variables = exported[0]
-    lp, _, _ = highs_lp(model, exported)
-    column = {id(variable): index for index, variable in enumerate(variables)}
-    short = np.array([column[id(variable)] for variable in model.short.values()], dtype=np.int64)
-    targets = np.array([place.outcomes[code].targets[t - 1] or 0.0 for code, t in model.short])
-    highs = configured_highs(len(variables))
-    highs.setOptionValue("solver", "simplex")  # warm re-solves from one basis
-    highs.passModel(lp)
-    row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
     found = []
-    for name, key, rate, cells, rows, _ in inputs:
+    for kind, rate in sorted(scenario.freeze_grant.items()):
+        codes = [f"FREEZE-{p.code}" for p in place.partners.values() if p.type == kind]
+        rows = [row for code in codes for row, _ in search.stream_rows.get(code, [])]
+        if not rows or rate <= 0:
+            continue
+        name = f"freeze grant rate for {kind} partners"
 
         def met(g: float, rows=rows) -> bool:
             for row in rows:
-                highs.changeRowBounds(row, float(row_lower[row]), float(row_upper[row] * g))
-            highs.run()
-            if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                return False
-            shortfall = np.asarray(highs.getSolution().col_value)[short]
-            return bool(np.all(shortfall <= BINDING_TOLERANCE * np.maximum(1.0, targets)))
+                highs.changeRowBounds(row, float(search.row_lower[row]), float(search.row_upper[row] * g))
+            return search.targets_met()
 
         if met(1.0):
             if met(0.0):
@@ -383,6 +357,6 @@ def limit_switching(model: Model, value: Solution) -> list[SwitchingValue]:
                 what = (
                     f"Every yearly target is still met unless the {name} falls below {switching:.2%} (it is {rate:.2%})"
                 )
-            found.append(SwitchingValue(name, cells, key, rate, switching, what, kind="limit"))
+            found.append(SwitchingValue(name, (), kind, rate, switching, what, kind="limit"))
         met(1.0)  # back to the inputs as written
     return found

@@ -93,6 +93,7 @@ __all__ = [
     "HEADERS",
     "generate_place",
     "write_workbook",
+    "write_generated",
     "generate_scenario",
     "write_scenario",
     "year_label",
@@ -567,3 +568,16 @@ def write_scenario(scenario: dict, workbook_path, path) -> None:
             for key, v in scenario[table].items():
                 lines.append(f"{key} = {_toml_value(v)}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_generated(folder: Path, seed: int, messy: bool = False, **options):
+    """The generated place of the oracle tests for ``seed`` (3-5 partners, 5-8 programmes,
+    3-4 outcomes) written to ``folder/place.xlsx`` with its scenario beside it, as
+    ``scenario.toml``: (sheets, workbook, scenario levers, scenario file)."""
+    sheets = generate_place(seed, partners=3 + seed % 3, programmes=5 + seed % 4, outcomes=3 + seed % 2, **options)
+    workbook = folder / "place.xlsx"
+    write_workbook(sheets, workbook, messy=seed if messy and seed % 2 else None)
+    levers = generate_scenario(seed, sheets)
+    scenario_path = folder / "scenario.toml"
+    write_scenario(levers, workbook, scenario_path)
+    return sheets, workbook, levers, scenario_path

@@ -13,7 +13,7 @@ import pytest
 import pooling
 
 from .oracle import oracle_solve
-from .synthetic import generate_place, generate_scenario, write_scenario, write_workbook
+from .synthetic import write_generated
 
 SEEDS = range(36)
 
@@ -21,12 +21,7 @@ SEEDS = range(36)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_objective_equals_the_independent_implementation(tmp_path, seed):
     options = {"shuffle_effects": seed % 3 == 0}
-    sheets = generate_place(seed, partners=3 + seed % 3, programmes=5 + seed % 4, outcomes=3 + seed % 2, **options)
-    workbook = tmp_path / "place.xlsx"
-    write_workbook(sheets, workbook, messy=seed if seed % 2 else None)
-    scenario = generate_scenario(seed, sheets)
-    scenario_path = tmp_path / "scenario.toml"
-    write_scenario(scenario, workbook, scenario_path)
+    _, workbook, scenario, scenario_path = write_generated(tmp_path, seed, messy=True, **options)
 
     expected_status, expected = oracle_solve(workbook, scenario)
     solver = "highs" if seed % 2 else "cbc"

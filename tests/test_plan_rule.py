@@ -14,12 +14,11 @@ import pytest
 
 import pooling
 from pooling import scenario
-from pooling.precision import NONZERO
 
 from .contract_check import check_output
 from .helpers import place_sheets, solve, write_sheets
 from .oracle import oracle_plan
-from .synthetic import generate_place, generate_scenario, write_scenario, write_workbook
+from .synthetic import write_generated
 
 SOLVERS = list(scenario.SOLVERS)
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,12 +137,7 @@ def test_cbc_and_highs_report_the_same_plan_on_every_example(tmp_path, path):
 
 @pytest.mark.parametrize("seed", range(0, 36, 4))
 def test_the_plan_equals_an_independent_implementation_of_the_rule(tmp_path, seed):
-    sheets = generate_place(seed, partners=3 + seed % 3, programmes=5 + seed % 4, outcomes=3 + seed % 2)
-    workbook = tmp_path / "place.xlsx"
-    write_workbook(sheets, workbook, messy=seed if seed % 2 else None)
-    levers = generate_scenario(seed, sheets)
-    scenario_path = tmp_path / "scenario.toml"
-    write_scenario(levers, workbook, scenario_path)
+    _, workbook, levers, scenario_path = write_generated(tmp_path, seed, messy=True)
 
     expected = oracle_plan(workbook, levers)
     for solver in SOLVERS:
@@ -169,7 +163,6 @@ def test_a_plan_with_nothing_to_choose_is_reported_as_the_only_one(tmp_path):
     assert not result.solution.other_optima
     assert "Other plans" not in " ".join(result.headline())
     assert [stage.name[0] for stage in result.solution.stages] == ["1", "2", "3"]
-    assert all(NONZERO < stage.seconds < 600 for stage in result.solution.stages)
 
 
 def test_the_audit_records_every_stage(tmp_path):
@@ -187,4 +180,4 @@ def test_the_audit_records_every_stage(tmp_path):
     assert "Plan rule" in audit
     stages = [label for label in audit if label.startswith("Stage ")]
     assert len(stages) == 3
-    assert "Clarabel" in audit[stages[1]] or "HiGHS" in audit[stages[1]]
+    assert audit[stages[1]].startswith("Clarabel")  # stage 2's QP solver, not the fallback

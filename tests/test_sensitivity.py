@@ -13,7 +13,7 @@ from pooling.solve import solve
 
 from .helpers import place_sheets
 from .helpers import solve as solve_sheets
-from .synthetic import generate_place, generate_scenario, write_scenario, write_workbook
+from .synthetic import write_generated
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -62,12 +62,7 @@ def test_ranges_hold_when_the_right_hand_side_moves(path):
 
 @pytest.mark.parametrize("seed", [1, 4, 7, 10])
 def test_ranges_hold_on_generated_places(tmp_path, seed):
-    sheets = generate_place(seed, partners=3 + seed % 3, programmes=5 + seed % 4, outcomes=3 + seed % 2)
-    workbook = tmp_path / "place.xlsx"
-    write_workbook(sheets, workbook)
-    levers = generate_scenario(seed, sheets)
-    scenario_path = tmp_path / "scenario.toml"
-    write_scenario(levers, workbook, scenario_path)
+    *_, scenario_path = write_generated(tmp_path, seed)
     result = pooling.run(scenario_path, overrides={"solver": "highs"}, allow_nonoptimal=True)
     if result.optimal:
         check_ranges_hold(result, at_least=1)

@@ -108,14 +108,9 @@ def test_switching_values_hold_against_the_independent_implementation(tmp_path, 
     import copy
 
     from .oracle import oracle_solve, oracle_value_held
-    from .synthetic import generate_place, generate_scenario, write_scenario, write_workbook
+    from .synthetic import write_generated, write_workbook
 
-    sheets = generate_place(seed, partners=3 + seed % 3, programmes=5 + seed % 4, outcomes=3 + seed % 2)
-    workbook = tmp_path / "place.xlsx"
-    write_workbook(sheets, workbook)
-    levers = generate_scenario(seed, sheets)
-    scenario_path = tmp_path / "scenario.toml"
-    write_scenario(levers, workbook, scenario_path)
+    sheets, _, levers, scenario_path = write_generated(tmp_path, seed)
     result = pooling.run(scenario_path, overrides={"solver": "highs"}, allow_nonoptimal=True, switching=True)
     if not result.optimal:
         return
