@@ -235,10 +235,11 @@ RUN = ResultBook(
             "found by solving again (bisection to 0.1%). For each programme's effect rate (every Per £m of its "
             "Effects rows scaled together, 100% being the evidence as written): for one funded above its "
             "minimum, how small its effect may be before that funding is worth nothing; for one at its "
-            "minimum, how large before it would get more (up to twice the evidence). For each stream's annual "
-            "change: the rate at which a yearly target is first missed (up to twice the scenario's change); for "
-            "each Savings row's £ per unit and each freeze-grant rate, the value at which one is first missed "
-            "(down to nothing). "
+            "minimum, how large before it would get more (up to twice the evidence). For every effect together, "
+            "each scenario rate over several streams, each stream's annual change, each Savings row's £ per unit, "
+            "each freeze-grant rate and each Pool max %: where a yearly target is first missed (or, for least "
+            "cost, the plan becomes infeasible) and, for the first, the scenario rates, the freeze grants and "
+            "Pool max %, where pooling stops beating silo. "
             "Blank when nothing switches in that range.",
             (
                 _c("Input", "text", "The input.", width=50),

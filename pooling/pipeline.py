@@ -287,6 +287,8 @@ class Result:
                     "value": item.value,
                     "switching_value": item.switching,
                     "change": item.change,
+                    "target_first_missed_at": item.targets,
+                    "pooling_stops_beating_silo_at": item.dividend,
                     "what_changes": item.what,
                 }
                 for item in self.switching
@@ -417,9 +419,11 @@ def solve_scenario(
     )
     result.diagnosis = diagnosis
     result.value = value
+    other = dataclasses.replace(scenario, pooling="silo" if scenario.pooling == "pooled" else "pooled")
+    other_model = build(place, other) if counterpart else None
     if switching and solution.status == OPTIMAL:
         clock = time.perf_counter()
-        result.switching = switching_values(model, value, solution)
+        result.switching = switching_values(model, value, solution, counterpart=other_model)
         result.tables.switching = switching_frame(result.switching)
         timings["switching values"] = time.perf_counter() - clock
     result.messages.extend(f"The scenario: {warning}." for warning in scenario.warnings)
@@ -427,8 +431,7 @@ def solve_scenario(
     result.scenario_sha256 = scenario.sha256
     if counterpart:
         clock = time.perf_counter()
-        other = dataclasses.replace(scenario, pooling="silo" if scenario.pooling == "pooled" else "pooled")
-        result.counterpart = solve(build(place, other), time_limit=time_limit)
+        result.counterpart = solve(other_model, time_limit=time_limit)
         timings["counterpart"] = time.perf_counter() - clock
         if scenario.pooling == "pooled" and solution.optimal and _caps_bind(binding):
             # HiGHS, whatever the scenario's solver: CBC reads the model from a file, which has no

@@ -428,6 +428,7 @@ def build(workbook_path, scenario: dict | None = None):
         spend=spend,
         baseline={p: pg["baseline"] for p, pg in progs.items()},
         outcome_columns=[*out.values(), *shorts],
+        shorts=shorts,
     )
     return lp, not least_cost, info
 
@@ -440,6 +441,16 @@ def oracle_solve(workbook_path, scenario: dict | None = None) -> tuple[str, floa
     """
     lp, maximise, _ = build(workbook_path, scenario)
     return lp.solve(maximise)
+
+
+def oracle_targets_met(workbook_path, scenario: dict | None = None) -> bool:
+    """Has the contract's model an optimal plan that meets every yearly target (for
+    least cost, where targets are constraints: an optimal plan at all)?"""
+    lp, maximise, info = build(workbook_path, scenario)
+    status, _ = lp.solve(maximise)
+    if status != "optimal":
+        return False
+    return all(lp.values[column] <= 1e-6 for column in info["shorts"])
 
 
 # --------------------------------------------------------------------------- the reported plan
