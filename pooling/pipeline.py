@@ -118,7 +118,13 @@ class Result:
             "savings received": float(pool["Savings received"].sum()),
             "unspent": unspent,
             "outcome value": float(outcomes["Value (£)"].sum()),
+            "outcome value (present value)": self.present_value(outcomes),
         }
+
+    def present_value(self, outcomes) -> float:
+        """Σ_t d_t Value(£)_t, d_t = (1 + r)^-(t-1): the outcome value as the objective counts it."""
+        factors = {year: (1 + self.place.discount_rate) ** -t for t, year in enumerate(self.place.year_labels)}
+        return float(sum(value * factors[year] for year, value in zip(outcomes["Year"], outcomes["Value (£)"])))
 
     def largest_allocations(self, count: int = 5) -> list[tuple[str, str, float]]:
         """(code, name, total over the years) of the programmes with the most money."""

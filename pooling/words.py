@@ -308,6 +308,9 @@ def headline(result) -> list[str]:
     units = place.units
     sentences = []
     if result.scenario.objective == "outcomes":
+        penalties = totals["outcome value (present value)"] - result.objective
+        if abs(penalties) <= 1e-6 * max(1.0, abs(result.objective)):  # solver tolerance, not a penalty
+            penalties = 0.0
         sentences.append(
             f"{place.name}, {result.scenario.name}: over {span} the partners spend "
             f"{money_short(totals['spent'], units)}"
@@ -316,8 +319,14 @@ def headline(result) -> list[str]:
                 if result.scenario.pooling == "pooled"
                 else " in silo,"
             )
-            + f" buying outcomes worth {money_pounds(totals['outcome value'])} "
-            f"({money_pounds(result.objective)} net of shortfall penalties, present value)."
+            + f" buying outcomes worth {money_pounds(totals['outcome value'])} undiscounted, "
+            f"{money_pounds(totals['outcome value (present value)'])} in present value (discounted to "
+            f"{years[0]} at {place.discount_rate:.1%} a year)"
+            + (
+                f", or {money_pounds(result.objective)} net of {money_pounds(penalties)} of shortfall penalties."
+                if penalties
+                else "; every target is met, so no shortfall penalty is paid."
+            )
         )
     else:
         sentences.append(
@@ -349,23 +358,35 @@ def switching_sentences(result, count: int = 3) -> str:
     """The most telling switching values, the nearest the evidence first: 'What would change
     the plan: A stays funded above its minimum unless its effect is 38% smaller than the
     evidence says; ...'. Those funded as long as they have any effect are said together."""
-    found = result.switching
-    telling = sorted((item for item in found if item.telling), key=lambda item: abs(item.change))[:count]
+    telling = telling_switching(result, count)
     sentence = ""
     if telling:
         sentence = "What would change the plan: " + "; ".join(item.what for item in telling) + "."
-    anything = [item for item in found if item.anything]
+    rest = switching_rest(result)
+    if rest:
+        sentence += (" " if sentence else "") + rest
+    return sentence
+
+
+def telling_switching(result, count: int = 3) -> list:
+    """The ``count`` switching values nearest the evidence that really switch."""
+    return sorted((item for item in result.switching if item.telling), key=lambda item: abs(item.change))[:count]
+
+
+def switching_rest(result) -> str:
+    """The programmes that stay funded as long as they have any effect, in one sentence."""
+    anything = [item for item in result.switching if item.anything]
     if len(anything) == 1:
-        sentence += (" " if sentence else "") + (
+        return (
             f"{anything[0].input.removeprefix('effect rate of ')} stays funded above its minimum as long as it has "
             "any effect at all: its money has no better use (Switching values)."
         )
-    elif anything:
-        sentence += (" " if sentence else "") + (
+    if anything:
+        return (
             f"{len(anything)} programmes stay funded above their minimum as long as they have any effect at all: "
             "their money has no better use (Switching values)."
         )
-    return sentence
+    return ""
 
 
 def terminal_summary(result) -> list[str]:
