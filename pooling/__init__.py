@@ -58,6 +58,9 @@ _NAMES = {
     "MergeError": ("returns.merge", "MergeError"),
     "write_per_partner": ("returns.per_partner", "write_per_partner"),
     "check_per_partner_targets": ("returns.per_partner", "check_per_partner_targets"),
+    # the board paper
+    "write_paper": ("paper", "write_paper"),
+    "paper_to_pdf": ("paper", "to_pdf"),
     # errors
     "InputError": ("errors", "InputError"),
     "WriteError": ("errors", "WriteError"),

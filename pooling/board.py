@@ -11,6 +11,8 @@ own, place, scenario and date in the header.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from . import fmt
 from .rounding import choose_unit, controlled_round
 from .xlsx.book import BOLD, HEADER, TITLE, TOTAL, Sheet
@@ -48,34 +50,19 @@ def summary_sheet(sheet: Sheet, result) -> None:
             for statement in result.top_statements(8):
                 row += 1
                 sheet.paragraph(row, statement.sentence, TEXT_WIDTH)
-        years = result.place.year_labels
-        allocation = result.tables.allocation.iloc[:-1]
-        label, factor, decimals = choose_unit(float(allocation["Total"].abs().max() or 0.0), result.place.units)
-
+        figures = board_figures(result)
         row += 2
         breaks.append(row)
-        programmes = [
-            [f"{name} ({code})", *values]
-            for code, name, values in zip(
-                allocation["Programme"], allocation["Name"], allocation[years].to_numpy().tolist()
-            )
-        ]
         first = row
-        title = f"Spending by programme and year ({label})"
-        row, totals = _money_table(sheet, row, title, "Programme", programmes, years, factor, decimals)
-        biggest = sorted(sorted(totals, key=lambda r: -totals[r])[:TOP_PROGRAMMES])
+        row, rows = _money_table(sheet, row, figures.spending)
+        biggest = sorted(rows[index] for index in figures.spending.largest(TOP_PROGRAMMES))
+        years, label = figures.spending.years, figures.spending.label
         _stacked_chart(sheet, first, row, years, f"Spending by programme ({label})", rows=biggest, beside=True)
 
-        used = result.tables.streams.groupby(["Partner", "Year"], sort=False)["Used"].sum()
-        partners = [
-            [partner.name, *(float(used.get((code, year), 0.0)) for year in years)]
-            for code, partner in result.place.partners.items()
-        ]
         row += 2
         breaks.append(row)
         first = row
-        title = f"Funding used by partner and year ({label}, savings and freeze grants included)"
-        row, _ = _money_table(sheet, row, title, "Partner", partners, years, factor, decimals)
+        row, _ = _money_table(sheet, row, figures.funding)
         row = _stacked_chart(sheet, first, row, years, f"Funding by partner ({label})")
 
         row += 2
@@ -92,30 +79,118 @@ def _header(sheet: Sheet, row: int, titles: list[str]) -> None:
         sheet.row_height(row, 30)
 
 
-def _money_table(sheet: Sheet, row: int, title: str, first_header: str, records, years, factor, decimals):
-    """A table of amounts (rows × years) rounded so that rows, columns and totals add
-    up; returns its last row (the totals) and each row's total."""
-    sheet.put(row, 1, title, style=TITLE)
-    row += 1
-    _header(sheet, row, [first_header, *years, "Total"])
+@dataclass
+class MoneyTable:
+    """A board table of amounts (rows × years) in one unit, rounded so that every row,
+    every column and the grand total add up (``rounding.controlled_round``): the figures
+    the Summary sheet and the board paper both print."""
+
+    title: str
+    first_header: str  # "Programme" or "Partner"
+    years: list[str]
+    label: str  # the unit, "£m" or "£000"
+    decimals: int
+    names: list[str]
+    cells: list[list[float]]  # rounded, in the unit
+    row_totals: list[float]
+    column_totals: list[float]
+    total: float
+    marks: list[bool] = field(default_factory=list)  # a pooled programme
+
+    @property
+    def number_format(self) -> str:
+        return "#,##0" if self.decimals == 0 else "#,##0.0"
+
+    def text(self, value: float) -> str:
+        """A figure as the table prints it: '1,234.5'."""
+        return f"{value:,.{self.decimals}f}"
+
+    def largest(self, count: int) -> list[int]:
+        """The indices of the ``count`` rows with the largest totals."""
+        return sorted(range(len(self.names)), key=lambda index: -self.row_totals[index])[:count]
+
+
+@dataclass
+class BoardFigures:
+    spending: MoneyTable  # by programme and year
+    funding: MoneyTable  # by partner and year
+
+
+def board_figures(result) -> BoardFigures:
+    """The board tables of a solved result, rounded once, in one unit chosen by the size of
+    its largest programme."""
+    years = result.place.year_labels
+    allocation = result.tables.allocation.iloc[:-1]
+    label, factor, decimals = choose_unit(float(allocation["Total"].abs().max() or 0.0), result.place.units)
+    programmes = result.place.programmes
+    spending = _rounded(
+        f"Spending by programme and year ({label})",
+        "Programme",
+        [
+            [f"{name} ({code})", *values]
+            for code, name, values in zip(
+                allocation["Programme"], allocation["Name"], allocation[years].to_numpy().tolist()
+            )
+        ],
+        years,
+        label,
+        factor,
+        decimals,
+    )
+    spending.marks = [bool(programmes[code].pooled) for code in allocation["Programme"]]
+    used = result.tables.streams.groupby(["Partner", "Year"], sort=False)["Used"].sum()
+    funding = _rounded(
+        f"Funding used by partner and year ({label}, savings and freeze grants included)",
+        "Partner",
+        [
+            [partner.name, *(float(used.get((code, year), 0.0)) for year in years)]
+            for code, partner in result.place.partners.items()
+        ],
+        years,
+        label,
+        factor,
+        decimals,
+    )
+    return BoardFigures(spending, funding)
+
+
+def _rounded(title, first_header, records, years, label, factor, decimals) -> MoneyTable:
     scale = factor * 10**decimals
     cells, row_totals, column_totals, total = controlled_round(
         [[value * scale for value in values] for _, *values in records]
     )
     unit = 10**decimals
-    number_format = "#,##0" if decimals == 0 else "#,##0.0"
-    totals = {}
-    for (name, *_), values, row_total in zip(records, cells, row_totals):
+    return MoneyTable(
+        title,
+        first_header,
+        list(years),
+        label,
+        decimals,
+        [name for name, *_ in records],
+        [[value / unit for value in row] for row in cells],
+        [value / unit for value in row_totals],
+        [value / unit for value in column_totals],
+        total / unit,
+    )
+
+
+def _money_table(sheet: Sheet, row: int, table: MoneyTable) -> tuple[int, list[int]]:
+    """Put a board table; returns its last row (the totals) and the row of each of its rows."""
+    sheet.put(row, 1, table.title, style=TITLE)
+    row += 1
+    _header(sheet, row, [table.first_header, *table.years, "Total"])
+    rows = []
+    for name, values, row_total in zip(table.names, table.cells, table.row_totals):
         row += 1
-        totals[row] = row_total
+        rows.append(row)
         sheet.put(row, 1, name)
         for column, value in enumerate([*values, row_total], start=2):
-            sheet.put(row, column, value / unit, number_format)
+            sheet.put(row, column, value, table.number_format)
     row += 1
     sheet.put(row, 1, "Total", style=TOTAL)
-    for column, value in enumerate([*column_totals, total], start=2):
-        sheet.put(row, column, value / unit, number_format, style=TOTAL)
-    return row, totals
+    for column, value in enumerate([*table.column_totals, table.total], start=2):
+        sheet.put(row, column, value, table.number_format, style=TOTAL)
+    return row, rows
 
 
 def _stacked_chart(

@@ -275,6 +275,62 @@ def run(
     _exit(result.optimal)
 
 
+# -- pooling paper -----------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@output_option("Board paper to write (.docx). Default: SCENARIO-paper.docx in the current folder.")
+@click.option("--pdf", is_flag=True, help="Also convert it to PDF beside it (needs LibreOffice).")
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A .docx in your house style: the paper takes its styles, headers, footers and page set-up.",
+)
+@solver_option
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set any scenario key, e.g. --set change.source.grant=-0.10 (repeatable).",
+)
+def paper(scenario, output, pdf, template, solver, settings):
+    """Solve SCENARIO and write a board paper (Word) from it.
+
+    The paper has a title, purpose, recommendation and executive summary (what the plan
+    buys, the partnership dividend, what binds, the switching values), then the
+    allocation, the partners' funding and the outcomes (the Summary sheet's own rounded
+    figures, so they add up and match the workbook), charts, and an appendix tracing
+    every figure to the workbook and scenario (file, SHA-256, solver, date).
+
+    \b
+    Examples:
+      pooling paper scenarios/sr2010-pooled.toml -o paper.docx
+      pooling paper scenarios/sr2010-pooled.toml -o paper.docx --pdf
+      pooling paper scenarios/sr2010-pooled.toml -o paper.docx --template house-style.docx
+    """
+    overrides = _overrides(None, None, None, solver, None, settings)
+    with reported(False):
+        resolved = pooling.read_scenario(scenario, overrides)
+        _progress(f"Reading {resolved.workbook} ...")
+        place, package = pooling.load(resolved.workbook)
+    if output is None:
+        output = Path.cwd() / f"{scenario.stem}-paper.docx"
+    with reported(False):
+        _progress(f"Solving with {resolved.solver.upper()} ...")
+        result = pooling.solve_scenario(resolved, place, package, counterpart=True, switching=True)
+    with reported(writing="the board paper", while_writing=True):
+        _progress(f"Writing {output} ...")
+        written = [pooling.write_paper(result, output, template)]
+        if pdf:
+            _progress("Converting it to PDF with LibreOffice ...")
+            written.append(pooling.paper_to_pdf(output))
+    for path in written:
+        click.echo(f"Wrote {path}")
+    _exit(result.optimal)
+
+
 # -- pooling compare ---------------------------------------------------------------------------
 
 

@@ -457,7 +457,7 @@ def _rate_switching(
         set_other(rate.value)
     if not searched_targets and not searched_dividend:
         return None
-    held = "the plan stays feasible" if least_cost else "every yearly target is still met"
+    held = "every yearly target can still be met" if least_cost else "every yearly target is still met"
     parts = []
     if searched_targets:
         if missed is not None:

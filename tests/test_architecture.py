@@ -21,7 +21,7 @@ STEPS = (
     ("build", ("funding", "families", "model")),
     ("solve", ("solve", "rule")),
     ("explain", ("words", "explain", "diagnose", "switching", "report", "rounding")),
-    ("write", ("board", "write", "template")),
+    ("write", ("board", "write", "template", "paper")),
     ("run", ("pipeline",)),
     ("analyses and returns", ("analyses.*", "returns.*")),
     ("command line and public API", ("cli", "__init__", "__main__")),
