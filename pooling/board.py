@@ -27,12 +27,16 @@ def summary_sheet(sheet: Sheet, result) -> None:
     rows = result.summary_rows()
     sheet.put(1, 1, "Setting", style=HEADER)
     sheet.put(1, 2, "Value", style=HEADER)
+    sheet.put(1, 3, "Unit", style=HEADER)  # an extra column: the contract's block is the first two
     for number, (setting, value) in enumerate(rows, start=2):
         sheet.put(number, 1, setting, style=BOLD)
         number_format = (
             fmt.EXCEL_FULL if setting == "Objective value" else fmt.EXCEL_MONEY if isinstance(value, float) else None
         )
         sheet.put(number, 2, value, number_format, style={"align": "left"})
+        unit = result.summary_unit(setting)
+        if unit:
+            sheet.put(number, 3, unit)
     sheet.width(1, 42)
     for column in range(2, 15):
         sheet.width(column, 13)
@@ -55,8 +59,18 @@ def summary_sheet(sheet: Sheet, result) -> None:
         breaks.append(row)
         first = row
         row, rows = _money_table(sheet, row, figures.spending)
-        biggest = sorted(rows[index] for index in figures.spending.largest(TOP_PROGRAMMES))
-        years, label = figures.spending.years, figures.spending.label
+        spending = figures.spending
+        largest = spending.largest(TOP_PROGRAMMES)
+        biggest = sorted(rows[index] for index in largest)
+        years, label = spending.years, spending.label
+        rest = [index for index in range(len(spending.names)) if index not in largest]
+        if rest:  # the chart's last band, so its bars add up to the totals above
+            row += 1
+            sheet.put(row, 1, f"In the chart as Other: {len(rest)} programmes", style={"italic": True})
+            for column in range(len(years)):
+                other = sum(spending.cells[index][column] for index in rest)
+                sheet.put(row, 2 + column, other, spending.number_format, style={"italic": True})
+            biggest.append(row)
         _stacked_chart(sheet, first, row, years, f"Spending by programme ({label})", rows=biggest, beside=True)
 
         row += 2
@@ -216,7 +230,7 @@ def _stacked_chart(
             }
         )
     chart.set_title({"name": title})
-    chart.set_y_axis({"num_format": "#,##0", "name": title.rsplit("(", 1)[-1].rstrip(")")})
+    chart.set_y_axis({"num_format": "#,##0", "name": title.rsplit("(", 1)[-1].rstrip(")"), "min": 0})
     chart.set_legend({"position": "right"})
     if beside:
         sheet.insert_chart(first + 1, len(years) + 4, chart, width=620, height=440)
@@ -261,7 +275,7 @@ def _outcomes_table(sheet: Sheet, row: int, result) -> int:
             }
         )
         chart.set_title({"name": f"Share of the {years[-1]} target achieved"})
-        chart.set_x_axis({"num_format": "0%"})
+        chart.set_x_axis({"num_format": "0%", "min": 0})
         chart.set_legend({"none": True})
         sheet.insert_chart(row + 2, 1, chart, width=720, height=300)
         row += 2 + CHART_ROWS

@@ -175,6 +175,22 @@ class Result:
     def headline(self) -> list[str]:
         return words.headline(self)
 
+    def summary_unit(self, setting: str) -> str:
+        """The unit of a Setting | Value row, for the Summary's Unit column."""
+        objective = f"{self.objective_unit}, present value" if self.place.discount_rate else self.objective_unit
+        if setting.startswith("Objective value") or setting in (
+            "Partnership dividend",
+            "Held back by the pool-share limits",
+        ):
+            return objective
+        if setting == "Total outcome value (present value) (£)":
+            return "£, present value"
+        if setting.startswith("Total "):
+            return "£, undiscounted" if "outcome value" in setting else f"{self.place.units}, undiscounted, cash"
+        if setting == "Binding constraints":
+            return "count (each in the Constraints sheet)"
+        return ""
+
     def summary_rows(self) -> list[tuple[str, object]]:
         """The Summary sheet's Setting | Value block."""
         rows: list[tuple[str, object]] = [
@@ -189,7 +205,7 @@ class Result:
             ("Solver", self.solution.solver_version),
         ]
         for key, value in self.totals().items():
-            unit = "£" if key == "outcome value" else self.place.units
+            unit = "£" if key.startswith("outcome value") else self.place.units
             rows.append((f"Total {key} ({unit})", value))
         if self.counterpart is not None:
             other = "silo" if self.scenario.pooling == "pooled" else "pooled"

@@ -43,6 +43,7 @@ def number_formats(spec: ResultSheet, years: list[str], **names: str) -> dict[st
         "quantity": fmt.EXCEL_QUANTITY,
         "percent": fmt.EXCEL_PERCENT,
         "full": fmt.EXCEL_FULL,
+        "exact": fmt.EXCEL_MONEY_DECIMALS,  # the cell holds every digit; the format shows pence or £10s
     }
     return {heading: formats[kind] for heading, kind in spec.kinds(years, **names).items() if kind in formats}
 

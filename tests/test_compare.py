@@ -163,3 +163,21 @@ def test_with_one_lever_changed_its_share_is_its_price():
     (price,) = comparison.prices
     assert list(item.shares) == ["pooling"]
     assert item.shares["pooling"] == pytest.approx(price.price, rel=1e-9)
+
+
+def test_every_value_axis_of_the_comparison_starts_at_zero(comparison, tmp_path):
+    # Silo's £410m against pooled's £454m, on an axis Excel would start at £380m, reads as a
+    # third of it: the objective chart's axis is pinned at zero.
+    import zipfile
+
+    from pooling.analyses.books import write_comparison, zero_axis
+
+    assert zero_axis([409.6, 454.1]) == {"min": 0}
+    assert zero_axis([-3.0, -1.0]) == {"max": 0}
+    assert zero_axis([-3.0, 2.0]) == {}
+    out = tmp_path / "compare.xlsx"
+    write_comparison(comparison, out)
+    with zipfile.ZipFile(out) as archive:
+        charts = [archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/charts/chart")]
+    objective = [xml for xml in charts if "Objective by scenario" in xml]
+    assert objective and '<c:min val="0"/>' in objective[0]

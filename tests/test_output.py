@@ -218,8 +218,55 @@ def test_summary_states_the_partnership_dividend(written):
     assert any(isinstance(key, str) and key.startswith("Pooling is worth") for key in summary)
 
 
+def test_every_money_figure_of_the_summary_block_names_its_unit_and_whether_it_is_discounted(written):
+    result, out = written
+    rows = {row[0]: row for row in openpyxl.load_workbook(out)["Summary"].iter_rows(max_col=3, values_only=True)}
+    assert rows["Setting"] == ("Setting", "Value", "Unit")
+    assert rows["Objective value"][2] == "£, present value"
+    assert rows["Partnership dividend"][2] == "£, present value"
+    assert rows["Total outcome value (£)"][2] == "£, undiscounted"
+    assert rows["Total spent (£000)"][2] == "£000, undiscounted, cash"
+    # Undiscounted outcome value over four years at 3.5% is more than its present value,
+    # which (every target met) is the objective.
+    assert rows["Total outcome value (£)"][1] > rows["Total outcome value (present value) (£)"][1]
+    assert rows["Total outcome value (present value) (£)"][1] == pytest.approx(result.objective, rel=1e-6)
+
+
+def test_flows_and_constraints_read_as_money_with_no_float_noise(written):
+    _, out = written
+    book = openpyxl.load_workbook(out)
+    flows, constraints = book["Flows"], book["Constraints"]
+    amount = [cell.column for cell in flows[1] if cell.value == "Amount"][0]
+    assert flows.cell(2, amount).number_format == "#,##0.00;[Red]-#,##0.00"
+    slack = [cell.column for cell in constraints[1] if cell.value == "Slack"][0]
+    values = [constraints.cell(row, slack).value for row in range(2, constraints.max_row + 1)]
+    assert values and all(value == 0 for value in values)  # binding: within the solvers' tolerance
+
+
 def test_the_results_open_and_print_with_their_charts_in_libreoffice(written, tmp_path):
     _, out = written
     text = printed_text(out, tmp_path)
     for title in ("Spending by programme (£m)", "Funding by partner (£m)", "Share of the 2014/15 target achieved"):
         assert title in text
+
+
+def test_the_summarys_spending_chart_covers_the_whole_table(written):
+    # The largest eight programmes and "Other" (the rest, in a row below the table): the
+    # chart's bars add up to the table's totals; every value axis starts at zero.
+    import zipfile
+
+    result, out = written
+    rows = list(openpyxl.load_workbook(out, data_only=True)["Summary"].iter_rows(values_only=True))
+    tables = _summary_tables(openpyxl.load_workbook(out, data_only=True)["Summary"])
+    _, body, total = tables[next(title for title in tables if title.startswith("Spending"))]
+    years = len(result.place.year_labels)
+    other = next(row for row in rows if isinstance(row[0], str) and row[0].startswith("In the chart as Other"))
+    largest = sorted(body, key=lambda row: -row[1 + years])[:8]
+    assert other[0] == f"In the chart as Other: {len(body) - 8} programmes"
+    for column in range(1, 1 + years):
+        assert other[column] + sum(row[column] for row in largest) == pytest.approx(total[column], abs=1e-6)
+    with zipfile.ZipFile(out) as archive:
+        charts = [archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/charts/chart")]
+    spending = next(xml for xml in charts if "Spending by programme" in xml)
+    assert spending.count("<c:ser>") == 9
+    assert all('<c:min val="0"/>' in xml for xml in charts if "<c:valAx>" in xml)

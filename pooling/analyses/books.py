@@ -120,12 +120,14 @@ def _objective_chart(sheet, comparison: Comparison, row: int) -> None:
     units = [result.objective_unit for result in comparison.results]
     unit = max(set(units), key=units.count)
     chart = sheet.book.chart("column")
+    shown = []
     for index, result in enumerate(comparison.results):
         if result.objective_unit == unit and result.optimal:
             column = index + 2
             chart.add_series({"name": sheet.ref(1, column)[:3], "values": sheet.ref(3, column)})
+            shown.append(result.objective)
     chart.set_title({"name": f"Objective by scenario ({unit})"})
-    chart.set_y_axis({"num_format": "#,##0"})
+    chart.set_y_axis({"num_format": "#,##0", **zero_axis(shown)})
     chart.set_legend({"position": "bottom"})
     sheet.insert_chart(row, 1, chart, width=760, height=360)
 
@@ -269,6 +271,18 @@ def write_partnership(analysis: Partnership, target: Path) -> None:
     write_output(target, lambda: partnership_workbook(analysis), PARTNERSHIP.signature, "pooling partners")
 
 
+def zero_axis(values) -> dict:
+    """Axis bounds that keep zero on a value axis (Excel's own scale may start at £380m and
+    make one bar look a third of another): from 0 when every value is positive, to 0 when
+    every value is negative; mixed signs include zero anyway."""
+    values = [value for value in values if value == value]  # not NaN
+    if values and min(values) >= 0:
+        return {"min": 0}
+    if values and max(values) <= 0:
+        return {"max": 0}
+    return {}
+
+
 # -- pooling sweep -------------------------------------------------------------------------------
 
 
@@ -288,7 +302,8 @@ def sweep_workbook(result: Sweep) -> bytes:
     last = sheet.frame(table, {"P10": money, "P50": money, "P90": money}, widths={"Grid point": 50, "Measure": 28})
     objective = table[table["Measure"] == "Objective"].reset_index(drop=True)
     if len(objective):
-        chart = book.chart("line")
+        # Grouped columns, not a line: grid points are categories, and one point is one group.
+        chart = book.chart("column")
         block = last + 3  # the objective's rows, one a grid point, gathered for the fan chart
         sheet.put(block, 1, "Objective across the grid", style=TITLE)
         sheet.table(
@@ -307,7 +322,8 @@ def sweep_workbook(result: Sweep) -> bytes:
                 }
             )
         chart.set_title({"name": "Objective across the grid: P10, P50, P90"})
-        chart.set_y_axis({"num_format": "#,##0"})
+        values = [float(v) for column in ("P10", "P50", "P90") for v in objective[column]]
+        chart.set_y_axis({"num_format": "#,##0", **zero_axis(values)})
         chart.set_legend({"position": "bottom"})
         sheet.insert_chart(block + 3 + len(objective), 1, chart, width=760, height=360)
     sheet.finish()
