@@ -11,10 +11,8 @@ own, place, scenario and date in the header.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from . import fmt
-from .rounding import choose_unit, controlled_round
+from .rounding import MoneyTable
 from .xlsx.book import BOLD, HEADER, TITLE, TOTAL, Sheet
 
 TEXT_WIDTH = 9  # columns a paragraph spans (A to I)
@@ -54,7 +52,7 @@ def summary_sheet(sheet: Sheet, result) -> None:
             for statement in result.top_statements(8):
                 row += 1
                 sheet.paragraph(row, statement.sentence, TEXT_WIDTH)
-        figures = board_figures(result)
+        figures = result.board()
         row += 2
         breaks.append(row)
         first = row
@@ -91,101 +89,6 @@ def _header(sheet: Sheet, row: int, titles: list[str]) -> None:
         sheet.put(row, column, title, style={**HEADER, "align": "center" if column > 1 else "left"})
     if any(len(title) > 12 for title in titles[1:]):
         sheet.row_height(row, 30)
-
-
-@dataclass
-class MoneyTable:
-    """A board table of amounts (rows × years) in one unit, rounded so that every row,
-    every column and the grand total add up (``rounding.controlled_round``): the figures
-    the Summary sheet and the board paper both print."""
-
-    title: str
-    first_header: str  # "Programme" or "Partner"
-    years: list[str]
-    label: str  # the unit, "£m" or "£000"
-    decimals: int
-    names: list[str]
-    cells: list[list[float]]  # rounded, in the unit
-    row_totals: list[float]
-    column_totals: list[float]
-    total: float
-    marks: list[bool] = field(default_factory=list)  # a pooled programme
-
-    @property
-    def number_format(self) -> str:
-        return "#,##0" if self.decimals == 0 else "#,##0.0"
-
-    def text(self, value: float) -> str:
-        """A figure as the table prints it: '1,234.5'."""
-        return f"{value:,.{self.decimals}f}"
-
-    def largest(self, count: int) -> list[int]:
-        """The indices of the ``count`` rows with the largest totals."""
-        return sorted(range(len(self.names)), key=lambda index: -self.row_totals[index])[:count]
-
-
-@dataclass
-class BoardFigures:
-    spending: MoneyTable  # by programme and year
-    funding: MoneyTable  # by partner and year
-
-
-def board_figures(result) -> BoardFigures:
-    """The board tables of a solved result, rounded once, in one unit chosen by the size of
-    its largest programme."""
-    years = result.place.year_labels
-    allocation = result.tables.allocation.iloc[:-1]
-    label, factor, decimals = choose_unit(float(allocation["Total"].abs().max() or 0.0), result.place.units)
-    programmes = result.place.programmes
-    spending = _rounded(
-        f"Spending by programme and year ({label})",
-        "Programme",
-        [
-            [f"{name} ({code})", *values]
-            for code, name, values in zip(
-                allocation["Programme"], allocation["Name"], allocation[years].to_numpy().tolist()
-            )
-        ],
-        years,
-        label,
-        factor,
-        decimals,
-    )
-    spending.marks = [bool(programmes[code].pooled) for code in allocation["Programme"]]
-    used = result.tables.streams.groupby(["Partner", "Year"], sort=False)["Used"].sum()
-    funding = _rounded(
-        f"Funding used by partner and year ({label}, savings and freeze grants included)",
-        "Partner",
-        [
-            [partner.name, *(float(used.get((code, year), 0.0)) for year in years)]
-            for code, partner in result.place.partners.items()
-        ],
-        years,
-        label,
-        factor,
-        decimals,
-    )
-    return BoardFigures(spending, funding)
-
-
-def _rounded(title, first_header, records, years, label, factor, decimals) -> MoneyTable:
-    scale = factor * 10**decimals
-    cells, row_totals, column_totals, total = controlled_round(
-        [[value * scale for value in values] for _, *values in records]
-    )
-    unit = 10**decimals
-    return MoneyTable(
-        title,
-        first_header,
-        list(years),
-        label,
-        decimals,
-        [name for name, *_ in records],
-        [[value / unit for value in row] for row in cells],
-        [value / unit for value in row_totals],
-        [value / unit for value in column_totals],
-        total / unit,
-    )
 
 
 def _money_table(sheet: Sheet, row: int, table: MoneyTable) -> tuple[int, list[int]]:

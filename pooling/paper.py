@@ -2,7 +2,7 @@
 
 Title, purpose, recommendation, an executive summary, then the allocation, the partners'
 funding and the outcomes as tables (the Summary sheet's own rounded figures, from
-``board.board_figures``, so a total reads the same in the paper and the workbook), charts
+``rounding.board_figures``, so a total reads the same in the paper and the workbook), charts
 drawn with matplotlib, and an appendix that traces every figure to its inputs: files and
 their SHA-256, scenario, levers, solver and date.
 
@@ -30,10 +30,11 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH  # noqa: E402
 from docx.shared import Cm, Pt  # noqa: E402
 
 from . import words  # noqa: E402
-from .board import TOP_PROGRAMMES, MoneyTable, board_figures  # noqa: E402
+from .board import TOP_PROGRAMMES  # noqa: E402
 from .errors import WriteError  # noqa: E402
 from .files import atomic_write, make_backup  # noqa: E402
 from .fmt import money_short, quantity  # noqa: E402
+from .rounding import MoneyTable  # noqa: E402
 
 # Audit rows an appendix reader needs to trace a figure; the rest stay in the workbook's Audit.
 TRACED = (
@@ -82,14 +83,14 @@ def paper_document(result, template: Path | None = None) -> docx.document.Docume
         return document
 
     totals = result.totals()
-    figures = board_figures(result)
+    figures = result.board()
     spending, funding = figures.spending, figures.funding
     unit = place.units
 
     document.add_heading("2. Recommendation", 1)
     document.add_paragraph(
-        f"The board is recommended to agree the allocation in section 4: {_figure(spending.total, spending)} "
-        f"over {span}, of which {_figure(_pooled_total(spending), spending)} goes to pooled programmes, "
+        f"The board is recommended to agree the allocation in section 4: {spending.money(spending.total)} "
+        f"over {span}, of which {spending.money(spending.pooled_total())} goes to pooled programmes, "
         "and to note what would change it (section 3)."
     )
 
@@ -196,14 +197,6 @@ def to_pdf(paper: Path) -> Path:
             raise WriteError(f"LibreOffice could not convert {paper} to PDF: {done.stderr.decode(errors='replace')}")
         atomic_write(target, made.read_bytes())
     return target
-
-
-def _figure(value: float, table: MoneyTable) -> str:
-    return f"£{table.text(value)}{'m' if table.label == '£m' else 'k'}"
-
-
-def _pooled_total(table: MoneyTable) -> float:
-    return sum(total for total, pooled in zip(table.row_totals, table.marks) if pooled)
 
 
 def _money_table(document, table: MoneyTable) -> None:

@@ -35,6 +35,7 @@ from .outputs import RUN
 from .place import Place
 from .precision import DUAL_TOLERANCE, optimum_difference
 from .report import Tables, build_tables, column_names, switching_frame
+from .rounding import BoardFigures, board_figures
 from .rule import reported_plan
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
 from .solve import INFEASIBLE, OPTIMAL, TIME_LIMIT, Solution, solve
@@ -72,6 +73,7 @@ class Result:
     # the limits the partners chose cost (its objective against this one's).
     uncapped: Solution | None = None
     switching: list[SwitchingValue] = field(default_factory=list)  # when asked for (run, not analyses)
+    _board: BoardFigures | None = field(default=None, repr=False)
     value: Solution | None = None  # the value LP (stage 1 of the plan rule); ``solution`` is the plan
 
     # -- headline figures ------------------------------------------------------------------
@@ -171,6 +173,13 @@ class Result:
         frame = self.tables.outcomes
         missed = frame[frame["Shortfall"].fillna(0) > 1e-6 * frame["Target"].fillna(0).clip(lower=1)]
         return [(row.Outcome, row.Year, float(row.Shortfall)) for row in missed.itertuples()]
+
+    def board(self) -> BoardFigures:
+        """The board tables, rounded once for the run: the Summary, the headline and the
+        paper all quote these figures."""
+        if self._board is None:
+            self._board = board_figures(self)
+        return self._board
 
     def headline(self) -> list[str]:
         return words.headline(self)

@@ -308,14 +308,15 @@ def headline(result) -> list[str]:
     units = place.units
     sentences = []
     if result.scenario.objective == "outcomes":
+        spending = result.board().spending  # the Summary's own rounded figures
         penalties = totals["outcome value (present value)"] - result.objective
         if abs(penalties) <= 1e-6 * max(1.0, abs(result.objective)):  # solver tolerance, not a penalty
             penalties = 0.0
         sentences.append(
             f"{place.name}, {result.scenario.name}: over {span} the partners spend "
-            f"{money_short(totals['spent'], units)}"
+            f"{spending.money(spending.total)}"
             + (
-                f", of which {money_short(totals['spent on pooled programmes'], units)} goes to pooled programmes,"
+                f", of which {spending.money(spending.pooled_total())} goes to pooled programmes,"
                 if result.scenario.pooling == "pooled"
                 else " in silo,"
             )
@@ -331,7 +332,7 @@ def headline(result) -> list[str]:
     else:
         sentences.append(
             f"{place.name}, {result.scenario.name}: meeting every target over {span} costs "
-            f"{money_short(totals['spent'], units)} ({money_short(result.objective, units)} present value), leaving "
+            f"{result.board().spending.money(result.board().spending.total)} ({money_short(result.objective, units)} present value), leaving "
             f"{money_short(totals['unspent'], units)} of the {money_short(totals['available'], units)} available unspent."
         )
     if result.solution.stages:
@@ -409,21 +410,24 @@ def terminal_summary(result) -> list[str]:
     if result.solution.stages:
         lines.append(f"Plan:       {plan_rule(result)}")
     totals = result.totals()
+    spending = result.board().spending  # the Summary's own rounded figures
     span = f"{years[0]} to {years[-1]}"
     dividend = dividend_sentence(result)
     if dividend:
         lines.append(f"Dividend:   {dividend}")
     if result.scenario.pooling == "pooled":
-        lines.append(
-            f"Pooled:     {money_short(totals['spent on pooled programmes'], units)} spent on pooled programmes, {span}"
-        )
+        lines.append(f"Pooled:     {spending.money(spending.pooled_total())} spent on pooled programmes, {span}")
     else:
         lines.append("Pooled:     nothing (silo: each partner funds only the programmes it leads)")
     lines.append(
-        f"Spent:      {money_short(totals['spent'], units)} of {money_short(totals['available'], units)} available, {span}"
+        f"Spent:      {spending.money(spending.total)} of {money_short(totals['available'], units)} available, {span}"
     )
     lines.append(f"Largest allocations ({span}):")
-    lines += [f"  {name} ({code}): {money_short(total, units)}" for code, name, total in result.largest_allocations()]
+    rounded = dict(zip(spending.names, spending.row_totals))  # the Summary table's row totals
+    lines += [
+        f"  {name} ({code}): {spending.money(rounded[f'{name} ({code})'])}"
+        for code, name, _ in result.largest_allocations()
+    ]
     lines.append("What binds, worth most at the margin:")
     lines += [f"  - {statement.sentence}" for statement in result.top_statements(5)]
     for outcome, year, shortfall in result.missed_targets()[:5]:

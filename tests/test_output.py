@@ -270,3 +270,31 @@ def test_the_summarys_spending_chart_covers_the_whole_table(written):
     spending = next(xml for xml in charts if "Spending by programme" in xml)
     assert spending.count("<c:ser>") == 9
     assert all('<c:min val="0"/>' in xml for xml in charts if "<c:valAx>" in xml)
+
+
+@pytest.mark.parametrize("seed", [1, 6, 9, 20])
+def test_a_total_reads_the_same_in_the_headline_the_terminal_and_the_summary_table(tmp_path, seed):
+    # On generated places (where rounding each figure on its own gave 465.0 in one place and
+    # 464.9 in another): the headline and the terminal quote the Summary table's own figures.
+    from pooling import words
+
+    from .synthetic import write_generated
+
+    _, _, _, scenario_path = write_generated(tmp_path, seed)
+    result = pooling.run(scenario_path, overrides={"solver": "highs"}, allow_nonoptimal=True, counterpart=False)
+    if not result.optimal:
+        pytest.skip("not optimal: no tables")
+    spending = result.board().spending
+    pooled = sum(total for total, marked in zip(spending.row_totals, spending.marks) if marked)
+    grand = f"£{spending.text(spending.total)}{'m' if spending.label == '£m' else 'k'}"
+    assert grand in result.headline()[0]
+    terminal = "\n".join(words.terminal_summary(result))
+    assert f"Spent:      {grand}" in terminal
+    if result.scenario.pooling == "pooled":
+        assert f"£{spending.text(pooled)}" in terminal
+    # The table adds up to that grand total, to the figure.
+    assert sum(spending.row_totals) == pytest.approx(spending.total, abs=1e-9)
+    for name, total in zip(spending.names, spending.row_totals):
+        line = next((line for line in terminal.splitlines() if line.startswith(f"  {name}:")), None)
+        if line is not None:
+            assert line.endswith(f"£{spending.text(total)}{'m' if spending.label == '£m' else 'k'}")

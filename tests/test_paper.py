@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 import pooling
 from pooling import words
-from pooling.board import board_figures
 from pooling.cli import main
 from pooling.paper import _spending_chart
+from pooling.rounding import board_figures
 
 from .helpers import place_sheets, write_sheets
 from .test_output import _summary_tables
