@@ -34,7 +34,7 @@ from .model import Model, build
 from .outputs import RUN
 from .place import Place
 from .precision import DUAL_TOLERANCE, optimum_difference
-from .report import Tables, build_tables, column_names, switching_frame
+from .report import Tables, build_tables, column_names, savings_received, switching_frame
 from .rounding import BoardFigures, board_figures
 from .rule import reported_plan
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
@@ -74,6 +74,8 @@ class Result:
     uncapped: Solution | None = None
     switching: list[SwitchingValue] = field(default_factory=list)  # when asked for (run, not analyses)
     _board: BoardFigures | None = field(default=None, repr=False)
+    counterpart_model: Model | None = field(default=None, repr=False)  # the same scenario, pooling switched
+    counterpart_plan: Solution | None = field(default=None, repr=False)  # its plan, by the rule
     value: Solution | None = None  # the value LP (stage 1 of the plan rule); ``solution`` is the plan
 
     # -- headline figures ------------------------------------------------------------------
@@ -155,6 +157,18 @@ class Result:
             else optimum_difference(silo, pooled)
         )
 
+    def cashable_dividend(self) -> float | None:
+        """The cashable part of the dividend, in the workbook unit, present value: the savings
+        partners receive in the pooled plan less those in the silo plan (each the plan the
+        contract's rule picks, so the figure is the same whichever solver ran)."""
+        if self.dividend() is None or self.counterpart_model is None or not self.model.place.savings:
+            return None
+        if self.counterpart_plan is None:  # solved when first asked: the analyses never ask
+            self.counterpart_plan = reported_plan(self.counterpart_model, self.counterpart)
+        mine = cashable_savings(self.model, self.solution)
+        theirs = cashable_savings(self.counterpart_model, self.counterpart_plan)
+        return mine - theirs if self.scenario.pooling == "pooled" else theirs - mine
+
     def caps_cost(self) -> float | None:
         """What the partners' pool-share limits cost: the objective with them lifted less the
         objective with them (for least cost, the spending they add); None unless they bind."""
@@ -196,6 +210,8 @@ class Result:
             return "£, present value"
         if setting.startswith("Total "):
             return "£, undiscounted" if "outcome value" in setting else f"{self.place.units}, undiscounted, cash"
+        if setting == "Partnership dividend: cashable savings":
+            return f"{self.place.units}, present value, cash"
         if setting == "Binding constraints":
             return "count (each in the Constraints sheet)"
         return ""
@@ -226,6 +242,8 @@ class Result:
             )
             if self.dividend() is not None:
                 rows.append(("Partnership dividend", self.dividend()))
+            if self.cashable_dividend() is not None:
+                rows.append(("Partnership dividend: cashable savings", self.cashable_dividend()))
             if self.caps_cost() is not None:
                 rows.append(("Held back by the pool-share limits", self.caps_cost()))
         if self.tables is not None:
@@ -332,6 +350,7 @@ class Result:
                 "objective": self.counterpart.objective,
             },
             "dividend": self.dividend(),
+            "dividend_cashable": self.cashable_dividend(),
             "largest_allocations": [
                 {"programme": code, "name": name, "total": total} for code, name, total in self.largest_allocations()
             ],
@@ -384,6 +403,18 @@ class Result:
                 f"The workbook that was there was backed up to {report.backup} before it was replaced."
             )
         return report
+
+
+def cashable_savings(model, solution) -> float:
+    """Σ_t d_t Σ_i A[SAVINGS-i, t]: the cashable savings partners receive, present value, in
+    the workbook unit."""
+    rate = model.place.discount_rate
+    partners = {saving.beneficiary for saving in model.place.savings}
+    return sum(
+        (1 + rate) ** -(t - 1) * savings_received(model, solution, partner, t)
+        for partner in partners
+        for t in model.years
+    )
 
 
 def _caps_bind(binding) -> bool:
@@ -463,6 +494,7 @@ def solve_scenario(
     if counterpart:
         clock = time.perf_counter()
         result.counterpart = solve(other_model, time_limit=time_limit)
+        result.counterpart_model = other_model
         timings["counterpart"] = time.perf_counter() - clock
         if scenario.pooling == "pooled" and solution.optimal and _caps_bind(binding):
             # HiGHS, whatever the scenario's solver: CBC reads the model from a file, which has no

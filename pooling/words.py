@@ -245,11 +245,29 @@ def dividend_sentence(result) -> str | None:
         share = f" ({value / abs(silo):+.1%})" if silo else ""
         return (
             f"Pooling is worth {money_pounds(value)}{share} of outcome value (present value) against the same "
-            f"scenario in silo, which reaches {money_pounds(silo)}: the partnership dividend.{caps}"
+            f"scenario in silo, which reaches {money_pounds(silo)}: the partnership dividend.{cashable_sentence(result)}"
+            f"{caps}"
         )
     return (
         f"Pooling saves {money_short(value, units)} of spending (present value) against meeting the same "
         f"targets in silo: the partnership dividend.{caps}"
+    )
+
+
+def cashable_sentence(result) -> str:
+    """' Beside it, the pooled plan releases £5.5m more cashable savings to partners than silo
+    (present value): that is cash, which the plan spends again; outcome value is not.'
+    (or nothing without Savings rows)"""
+    cash = result.cashable_dividend()
+    if cash is None:
+        return ""
+    units = result.place.units
+    if abs(cash) <= 1e-6 * max(1.0, abs(result.dividend() or 0.0)):
+        return " Partners receive the same cashable savings either way: the dividend is economic and social value, not cash."
+    more = "more" if cash > 0 else "less"
+    return (
+        f" Beside it, the pooled plan releases {money_short(abs(cash), units)} {more} cashable savings to partners "
+        "than silo (present value): that is cash, which the plan spends again; outcome value is not cash."
     )
 
 

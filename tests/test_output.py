@@ -298,3 +298,24 @@ def test_a_total_reads_the_same_in_the_headline_the_terminal_and_the_summary_tab
         line = next((line for line in terminal.splitlines() if line.startswith(f"  {name}:")), None)
         if line is not None:
             assert line.endswith(f"£{spending.text(total)}{'m' if spending.label == '£m' else 'k'}")
+
+
+def test_the_dividends_cashable_part_is_the_savings_received_beyond_silos(written, tmp_path):
+    # Present value of the Pool sheet's Savings received (d_t = 1.035^-(t-1)), pooled plan
+    # less the silo scenario's own plan: the cashable part stated beside the dividend.
+    result, out = written
+    silo = pooling.run(ROOT / "scenarios" / "sr2010-silo.toml", counterpart=False)
+    assert silo.scenario.freeze == result.scenario.freeze
+
+    def present(run):
+        years = {year: t for t, year in enumerate(run.place.year_labels)}
+        pool = run.tables.pool
+        return sum(1.035 ** -years[year] * amount for year, amount in zip(pool["Year"], pool["Savings received"]))
+
+    expected = present(result) - present(silo)
+    assert expected > 0
+    assert result.cashable_dividend() == pytest.approx(expected, rel=1e-6)
+    summary = {row[0]: row for row in openpyxl.load_workbook(out)["Summary"].iter_rows(max_col=3, values_only=True)}
+    assert summary["Partnership dividend: cashable savings"][1] == pytest.approx(expected, rel=1e-6)
+    assert summary["Partnership dividend: cashable savings"][2] == "£000, present value, cash"
+    assert "more cashable savings to partners than silo (present value): that is cash" in result.dividend_sentence()
