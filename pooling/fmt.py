@@ -33,6 +33,14 @@ def money_pounds(value: float) -> str:
     return f"{sign}£{_trim(value, 2)}"
 
 
+def money_together(*values: float) -> list[str]:
+    """Amounts in £ for one sentence, all in the same unit, chosen by the largest: £m to two
+    decimals from £1m up (£0.40m beside £44.89m, not £404,268), else as money_pounds."""
+    if max((abs(value) for value in values), default=0.0) >= 1_000_000:
+        return [f"{'-' if value < 0 else ''}£{_trim(abs(value) / 1_000_000, 2)}m" for value in values]
+    return [money_pounds(value) for value in values]
+
+
 def money_units(value: float, units: str) -> str:
     """An amount in the workbook's unit, as the input cells show it: £95,000k for 95,000
     in £000; £2.50m in £m; £1,234 in £."""

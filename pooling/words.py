@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 from .families import OUTCOME_UNITS, TARGET
-from .fmt import money_pounds, money_short, money_units, quantity
+from .fmt import money_pounds, money_short, money_together, money_units, quantity
 from .funding import FREEZE, SAVINGS
 from .precision import BINDING_TOLERANCE, DUAL_TOLERANCE, NEGLIGIBLE_POUNDS
 
@@ -284,9 +284,10 @@ def caps_sentence(result) -> str:
             f" The partners' own pool-share limits (Pool min % and Pool max %) add {held} of spending: "
             f"without them pooling would save {whole}."
         )
+    held, whole = money_together(cost, dividend + cost)
     return (
-        f" The partners' own pool-share limits (Pool min % and Pool max %) hold back {money_pounds(cost)} of "
-        f"outcome value: without them pooling would be worth {money_pounds(dividend + cost)}."
+        f" The partners' own pool-share limits (Pool min % and Pool max %) hold back {held} of "
+        f"outcome value: without them pooling would be worth {whole}."
     )
 
 
@@ -589,6 +590,15 @@ def partnership_sentences(analysis) -> list[str]:
                 f"If {names[biggest]} walked away the place would lose {money(losses[biggest])}, "
                 "the most of any partner."
             )
+        found.append(
+            "A fair share is what the partner's joining adds to the place's value, averaged over every order of "
+            "joining: a contribution to outcome value, not a sum of cash to share out. The settlement, where there "
+            "is one, is in cash: the cashable savings shared in proportion to the fair shares."
+            if not game.least_cost
+            else "A fair share is what the partner's joining saves the place, averaged over every order of joining: "
+            "a contribution to the saving, not a sum of cash to share out. The settlement, where there is one, is "
+            "in cash: the cashable savings shared in proportion to the fair shares."
+        )
         violations = game.core_violations()
         if violations:
             members, worth, shares = violations[0]

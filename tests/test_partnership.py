@@ -271,3 +271,24 @@ def test_the_pool_share_limits_cost_is_said_beside_the_dividend(tmp_path):
     assert result.caps_cost() == approx(750.0)
     assert "hold back £750 of outcome value: without them pooling would be worth £1,500" in result.dividend_sentence()
     assert dict(result.summary_rows())["Held back by the pool-share limits"] == approx(750.0)
+
+
+def test_the_words_say_a_fair_share_is_value_and_the_settlement_is_cash(example):
+    from pooling import words
+    from pooling.analyses.books import _share
+
+    *_, analysis = example
+    sentences = words.partnership_sentences(analysis)
+    assert any("a contribution to outcome value, not a sum of cash to share out" in s for s in sentences)
+    assert any("The settlement, where there is one, is in cash" in s for s in sentences)
+    # A share within the solvers' precision of nothing is 0%, not -0%.
+    assert _share(-1e-9, 44.0e6, 1e-3) == 0.0 and f"{_share(-1e-9, 44.0e6, 1e-3):.0%}" == "0%"
+    assert _share(11.0e6, 44.0e6, 1e-3) == pytest.approx(0.25)
+
+
+def test_money_in_one_sentence_is_in_one_unit():
+    from pooling.fmt import money_together
+
+    assert money_together(404_268.0, 44_890_000.0) == ["£0.40m", "£44.89m"]
+    assert money_together(750.0, 1_500.0) == ["£750", "£1,500"]
+    assert money_together(-2_500_000.0, 100.0) == ["-£2.50m", "£0.00m"]

@@ -171,7 +171,7 @@ def partnership_workbook(analysis: Partnership) -> bytes:
             partner.name,
             game.shapley.get(code),
             game.interval.get(code) if not game.exact else None,
-            game.shapley[code] / dividend if game.shapley and dividend else None,
+            _share(game.shapley[code], dividend, game.precision) if game.shapley and dividend else None,
             losses.get(code),
             analysis.cashable_gain.get(code),
             analysis.fair_cashable.get(code),
@@ -281,6 +281,12 @@ def zero_axis(values) -> dict:
     if values and max(values) <= 0:
         return {"max": 0}
     return {}
+
+
+def _share(part: float, whole: float, precision: float) -> float:
+    """part / whole, with a part within the solvers' precision of nothing shown as 0%
+    (not −0%)."""
+    return 0.0 if abs(part) <= precision else part / whole
 
 
 # -- pooling sweep -------------------------------------------------------------------------------
