@@ -49,6 +49,7 @@ _NAMES = {
     "sweep": ("analyses.sweep", "sweep"),
     "parse_vary": ("analyses.sweep", "parse_vary"),
     "Sweep": ("analyses.sweep", "Sweep"),
+    "sweep_risks": ("analyses.sweep", "risks"),
     "write_sweep": ("analyses.books", "write_sweep"),
     "write_sweep_table": ("analyses.books", "write_table"),
     # partners' returns

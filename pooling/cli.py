@@ -283,6 +283,14 @@ def run(
 @output_option("Board paper to write (.docx). Default: SCENARIO-paper.docx in the current folder.")
 @click.option("--pdf", is_flag=True, help="Also convert it to PDF beside it (needs LibreOffice).")
 @click.option(
+    "--samples",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Also run N Monte Carlo samples of the ranged inputs and add their risks to the paper.",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the samples.")
+@click.option(
     "--template",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="A .docx in your house style: the paper takes its styles, headers, footers and page set-up.",
@@ -295,7 +303,7 @@ def run(
     metavar="KEY=VALUE",
     help="Set any scenario key, e.g. --set change.source.grant=-0.10 (repeatable).",
 )
-def paper(scenario, output, pdf, template, solver, settings):
+def paper(scenario, output, pdf, samples, seed, template, solver, settings):
     """Solve SCENARIO and write a board paper (Word) from it.
 
     The paper has a title, purpose, recommendation and executive summary (what the plan
@@ -309,6 +317,7 @@ def paper(scenario, output, pdf, template, solver, settings):
       pooling paper scenarios/sr2010-pooled.toml -o paper.docx
       pooling paper scenarios/sr2010-pooled.toml -o paper.docx --pdf
       pooling paper scenarios/sr2010-pooled.toml -o paper.docx --template house-style.docx
+      pooling paper scenarios/sr2010-pooled.toml -o paper.docx --samples 200
     """
     overrides = _overrides(None, None, None, solver, None, settings)
     with reported(False):
@@ -320,9 +329,17 @@ def paper(scenario, output, pdf, template, solver, settings):
     with reported(False):
         _progress(f"Solving with {resolved.solver.upper()} ...")
         result = pooling.solve_scenario(resolved, place, package, counterpart=True, switching=True)
+    risks = None
+    if samples and result.optimal:
+        with reported(False):
+            _progress(f"Running {samples:,} samples ...")
+            # --set applies to the samples too, as a grid of one point.
+            vary = [(key, [value]) for key, value in overrides.items()]
+            swept = pooling.sweep(scenario, vary, samples=samples, seed=seed, solver=solver)
+            risks = pooling.sweep_risks(swept, place)
     with reported(writing="the board paper", while_writing=True):
         _progress(f"Writing {output} ...")
-        written = [pooling.write_paper(result, output, template)]
+        written = [pooling.write_paper(result, output, template, risks)]
         if pdf:
             _progress("Converting it to PDF with LibreOffice ...")
             written.append(pooling.paper_to_pdf(output))

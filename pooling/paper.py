@@ -34,6 +34,7 @@ from .board import TOP_PROGRAMMES  # noqa: E402
 from .errors import WriteError  # noqa: E402
 from .files import atomic_write, make_backup  # noqa: E402
 from .fmt import money_short, quantity  # noqa: E402
+from .report import Risks  # noqa: E402
 from .rounding import MoneyTable  # noqa: E402
 
 # Audit rows an appendix reader needs to trace a figure; the rest stay in the workbook's Audit.
@@ -53,8 +54,9 @@ CHART_WIDTH = Cm(16)
 PDF_TIMEOUT = 180  # seconds LibreOffice may take to convert
 
 
-def paper_document(result, template: Path | None = None) -> docx.document.Document:
-    """The board paper of a solved ``result`` as a python-docx Document."""
+def paper_document(result, template: Path | None = None, risks: Risks | None = None) -> docx.document.Document:
+    """The board paper of a solved ``result`` as a python-docx Document (with the risks of
+    a Monte Carlo sweep when ``risks`` is given)."""
     document = docx.Document(str(template)) if template else docx.Document()
     if template:
         body = document.element.body
@@ -111,6 +113,8 @@ def paper_document(result, template: Path | None = None) -> docx.document.Docume
         rest = words.switching_rest(result)
         if rest:
             document.add_paragraph(rest, style="List Bullet")
+    if risks is not None:
+        document.add_paragraph(_risk_sentence(risks, result), style="List Bullet")
     document.add_paragraph(
         "Outcome value is each outcome achieved times its Value per unit, in £: "
         f"{money_short(totals['outcome value'], '£')} undiscounted over {span}, "
@@ -138,6 +142,9 @@ def paper_document(result, template: Path | None = None) -> docx.document.Docume
     document.add_heading("6. Outcomes", 1)
     _outcomes_table(document, result)
 
+    if risks is not None:
+        _risks_section(document, risks, result)
+
     document.add_heading("Appendix A. Where the figures come from", 1)
     document.add_paragraph(
         "Every figure in this paper comes from one run of pooling on the files below; the results workbook "
@@ -156,7 +163,7 @@ def paper_document(result, template: Path | None = None) -> docx.document.Docume
     return document
 
 
-def write_paper(result, target: Path, template: Path | None = None) -> Path:
+def write_paper(result, target: Path, template: Path | None = None, risks: Risks | None = None) -> Path:
     """Write the board paper of ``result`` to ``target`` (.docx), atomically."""
     target = Path(target)
     if target.suffix.lower() != ".docx":
@@ -164,7 +171,7 @@ def write_paper(result, target: Path, template: Path | None = None) -> Path:
     if template is not None and not Path(template).is_file():
         raise WriteError(f"{template}: the template is not a file")
     buffer = io.BytesIO()
-    paper_document(result, template).save(buffer)
+    paper_document(result, template, risks).save(buffer)
     if target.exists():  # someone's edited copy, perhaps: kept as NAME.bak before it is replaced
         make_backup(target)
     atomic_write(target, buffer.getvalue())
@@ -197,6 +204,43 @@ def to_pdf(paper: Path) -> Path:
             raise WriteError(f"LibreOffice could not convert {paper} to PDF: {done.stderr.decode(errors='replace')}")
         atomic_write(target, made.read_bytes())
     return target
+
+
+def _objective_money(value: float, result) -> str:
+    return money_short(value, result.objective_unit)
+
+
+def _risk_sentence(risks: Risks, result) -> str:
+    """The sweep in one sentence for the executive summary."""
+    sentence = (
+        f"Risk: in {risks.samples:,} runs with the ranged evidence drawn at random (Low to High, seed "
+        f"{risks.seed}), the objective is between {_objective_money(risks.p10, result)} (P10) and "
+        f"{_objective_money(risks.p90, result)} (P90), median {_objective_money(risks.p50, result)}"
+    )
+    if risks.optimal < risks.samples:
+        sentence += f"; {risks.samples - risks.optimal:,} runs have no feasible plan"
+    if risks.unsure:
+        outcome, year, chance = risks.unsure[0]
+        sentence += f"; the target least sure to be met is {outcome} in {year} ({chance:.0%} of runs)"
+    else:
+        sentence += "; every yearly target is met in every run"
+    return sentence + " (section 7)."
+
+
+def _risks_section(document, risks: Risks, result) -> None:
+    document.add_heading("7. Risks", 1)
+    text = _risk_sentence(risks, result).removeprefix("Risk: ").replace(" (section 7).", ".")
+    document.add_paragraph(text[:1].upper() + text[1:])
+    if risks.unsure:
+        _lead(document, "The targets least sure to be met (share of runs that meet them):")
+        for outcome, year, chance in risks.unsure:
+            document.add_paragraph(f"{outcome}, {year}: {chance:.0%}", style="List Bullet")
+    if risks.movers:
+        _lead(document, "What moves the objective most (mean objective, top third of draws less bottom third):")
+        for name, swing in risks.movers:
+            document.add_paragraph(
+                f"{name.removeprefix('input ')}: {_objective_money(swing, result)}", style="List Bullet"
+            )
 
 
 def _money_table(document, table: MoneyTable) -> None:

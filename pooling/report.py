@@ -34,6 +34,20 @@ class Tables:
     switching: pd.DataFrame = field(default_factory=pd.DataFrame)  # switching values, when found
 
 
+@dataclass
+class Risks:
+    """A Monte Carlo sweep of the scenario, as a board paper states it."""
+
+    samples: int  # runs, each with the ranged inputs drawn from Low-Mode-High
+    seed: int
+    optimal: int  # runs with an optimal plan
+    p10: float  # the objective's percentiles, in its unit
+    p50: float
+    p90: float
+    unsure: list[tuple[str, str, float]]  # (outcome, year, probability met), least sure first
+    movers: list[tuple[str, float]]  # (lever or input, swing of the mean objective), largest first
+
+
 def savings_by_outcome(model: Model, solution: Solution, partner: str, t: int) -> list[tuple]:
     """(saving row, the year it comes from, out[o, t − Lag], amount in the workbook unit)
     for each Savings row paying ``partner`` in year t."""

@@ -144,3 +144,16 @@ def test_the_paper_renders_in_libreoffice(example):
         pytest.skip("LibreOffice is not installed")
     pdf = pooling.paper_to_pdf(paper)
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
+
+
+def test_with_samples_the_paper_states_the_risks_of_a_sweep(tmp_path, example):
+    result, _, _ = example
+    swept = pooling.sweep(SCENARIO, [], samples=6, seed=3, workers=1)
+    risks = pooling.sweep_risks(swept, result.place)
+    objectives = sorted(run.objective for run in swept.runs if run.objective is not None)
+    assert risks.samples == 6 and objectives[0] <= risks.p10 <= risks.p50 <= risks.p90 <= objectives[-1]
+    paper = pooling.write_paper(result, tmp_path / "risks.docx", risks=risks)
+    text = "\n".join(paragraph.text for paragraph in docx.Document(str(paper)).paragraphs)
+    assert "7. Risks" in text
+    assert f"between £{risks.p10 / 1e6:,.1f}m (P10) and £{risks.p90 / 1e6:,.1f}m (P90)" in text
+    assert "Risk: in 6 runs with the ranged evidence drawn at random (Low to High, seed 3)" in text

@@ -31,7 +31,7 @@ import pandas as pd
 from ..model import build
 from ..place import Place, Saving, Segment
 from ..precision import BINDING_TOLERANCE
-from ..report import outcome_level
+from ..report import Risks, outcome_level
 from ..scenario import ScenarioError, parse_value, read_scenario, scenario_from_dict
 from ..solve import OPTIMAL, solve
 from ..validate import load
@@ -341,3 +341,22 @@ def tornado(result: Sweep) -> list[tuple[str, float]]:
         if high and low:
             swings.append((f"input {name}", sum(high) / len(high) - sum(low) / len(low)))
     return sorted(swings, key=lambda item: -abs(item[1]))
+
+
+def risks(result: Sweep, place: Place) -> Risks:
+    """What a board paper says of a Monte Carlo sweep at one point: the objective's P10, P50
+    and P90, the targets least sure to be met, and the inputs that move the objective most."""
+    table = percentiles(result)
+    objective = table[table["Measure"] == "Objective"].iloc[0]
+    chances = target_probabilities(result)
+    unsure = chances[chances["Probability met"] < 1].sort_values("Probability met").head(3)
+    return Risks(
+        samples=len(result.runs),
+        seed=result.seed,
+        optimal=len(result.runs) - len(result.failed),
+        p10=float(objective["P10"]),
+        p50=float(objective["P50"]),
+        p90=float(objective["P90"]),
+        unsure=[(place.outcomes[row[1]].name, row[2], float(row[4])) for row in unsure.itertuples(index=False)],
+        movers=tornado(result)[:3],
+    )
