@@ -210,11 +210,17 @@ def _objective_money(value: float, result) -> str:
     return money_short(value, result.objective_unit)
 
 
+def _measure(result) -> str:
+    if result.scenario.objective == "outcomes":
+        return "the outcome value net of shortfall penalties (present value)"
+    return "the cost (spending, present value)"
+
+
 def _risk_sentence(risks: Risks, result) -> str:
     """The sweep in one sentence for the executive summary."""
     sentence = (
         f"Risk: in {risks.samples:,} runs with the ranged evidence drawn at random (Low to High, seed "
-        f"{risks.seed}), the objective is between {_objective_money(risks.p10, result)} (P10) and "
+        f"{risks.seed}), {_measure(result)} is between {_objective_money(risks.p10, result)} (P10) and "
         f"{_objective_money(risks.p90, result)} (P90), median {_objective_money(risks.p50, result)}"
     )
     if risks.optimal < risks.samples:
@@ -236,7 +242,10 @@ def _risks_section(document, risks: Risks, result) -> None:
         for outcome, year, chance in risks.unsure:
             document.add_paragraph(f"{outcome}, {year}: {chance:.0%}", style="List Bullet")
     if risks.movers:
-        _lead(document, "What moves the objective most (mean objective, top third of draws less bottom third):")
+        _lead(
+            document,
+            f"What moves it most ({_measure(result).removeprefix('the ')}, top third of draws less bottom third):",
+        )
         for name, swing in risks.movers:
             document.add_paragraph(
                 f"{name.removeprefix('input ')}: {_objective_money(swing, result)}", style="List Bullet"

@@ -155,5 +155,6 @@ def test_with_samples_the_paper_states_the_risks_of_a_sweep(tmp_path, example):
     paper = pooling.write_paper(result, tmp_path / "risks.docx", risks=risks)
     text = "\n".join(paragraph.text for paragraph in docx.Document(str(paper)).paragraphs)
     assert "7. Risks" in text
+    assert "the outcome value net of shortfall penalties (present value) is between" in text
     assert f"between £{risks.p10 / 1e6:,.1f}m (P10) and £{risks.p90 / 1e6:,.1f}m (P90)" in text
     assert "Risk: in 6 runs with the ranged evidence drawn at random (Low to High, seed 3)" in text
