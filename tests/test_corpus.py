@@ -30,10 +30,13 @@ def rich(tmp_path_factory):
     return rich_workbooks(folder, example_like_sheets())
 
 
+VIEW_STATE = re.compile(rb' (?:count|activeTab)="\d+"| tabSelected="1"')
+
+
 def only_inserted(before: bytes, after: bytes) -> bool:
-    """Every byte of ``before`` is in ``after``, in order (list counts aside): edits only insert."""
-    counts = re.compile(rb' count="\d+"')
-    before, after = counts.sub(b"", before), counts.sub(b"", after)
+    """Every byte of ``before`` is in ``after``, in order (list counts and which tab is
+    selected aside): edits only insert."""
+    before, after = VIEW_STATE.sub(b"", before), VIEW_STATE.sub(b"", after)
     position = 0
     for byte in before:
         position = after.find(bytes([byte]), position) + 1
@@ -102,6 +105,27 @@ def test_rich_workbook_keeps_every_part(rich, tmp_path, name):
     assert "Summary" in openpyxl.load_workbook(out, read_only=True).sheetnames
 
 
+def selected_tabs(package: Package) -> list[str]:
+    return [sheet.name for sheet in package.sheets if b'tabSelected="1"' in package.parts[sheet.part]]
+
+
+def test_the_result_opens_on_summary_and_input_sheets_lose_only_their_tab_selection(rich, tmp_path):
+    # A workbook saved by Excel has its active sheet's tab selected; the result must open
+    # on Summary alone (two selected tabs are a group, where typing edits both).
+    source = rich["chart"]
+    original = Package.open(source)
+    assert selected_tabs(original) == [original.sheets[0].name]
+    out = tmp_path / "out.xlsx"
+    result = pooling.run(scenario_for(source, tmp_path), output=out)
+    written = Package.open(out)
+    assert selected_tabs(written) == ["Summary"]
+    assert openpyxl.load_workbook(out, read_only=True).active.title == "Summary"
+    first = original.sheets[0]
+    if first.name not in note_sheets(result.notes):  # no comments added: the attribute is the only change
+        assert written.parts[first.part] == original.parts[first.part].replace(b' tabSelected="1"', b"", 1)
+    assert "no longer selected" in planned_edits(original, note_sheets(result.notes))[first.part]
+
+
 def test_sheet_edits_keep_excel_2010_extensions_intact(rich, tmp_path):
     # A sheet that gains comments gets one <legacyDrawing> element; its extLst (2010 data
     # validation, data bars, sparklines) is carried over byte for byte.
@@ -111,7 +135,8 @@ def test_sheet_edits_keep_excel_2010_extensions_intact(rich, tmp_path):
     original, written = Package.open(source), Package.open(out)
     checked = 0
     for sheet in original.sheets:
-        before, after = original.parts[sheet.part], written.parts[sheet.part]
+        before = original.parts[sheet.part].replace(b' tabSelected="1"', b"", 1)  # the one view edit
+        after = written.parts[sheet.part]
         start = before.rfind(b"<extLst>")  # the worksheet's own, its last child
         if start >= 0:
             assert after.endswith(before[start:])

@@ -73,10 +73,11 @@ def test_original_parts_are_byte_identical_unless_listed_as_edited(written):
 
 
 def test_edited_parts_keep_every_original_byte_in_order(written):
-    # A splice only inserts (and updates list counts): apart from count="N", the
-    # original bytes are a subsequence of the edited part.
+    # A splice only inserts (and updates list counts and the tab the workbook opens on):
+    # apart from count="N" and activeTab="N", the original bytes are a subsequence of the
+    # edited part.
     _, out = written
-    counts = re.compile(rb' count="\d+"')
+    counts = re.compile(rb' (?:count|activeTab)="\d+"')
     with zipfile.ZipFile(EXAMPLE) as source, zipfile.ZipFile(out) as target:
         for name in ("xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml"):
             old, new = counts.sub(b"", source.read(name)), counts.sub(b"", target.read(name))

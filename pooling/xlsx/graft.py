@@ -10,6 +10,9 @@ workbook of their own (``write.py``), then grafted into the original package:
   relationships, ``[Content_Types].xml`` and the styles part (the result sheets'
   fonts, fills, borders, number formats and cell formats appended after the
   original ones, so every original style index still means what it meant);
+* the workbook opens on Summary: ``activeTab`` in the workbook view, and an input
+  sheet saved as the selected tab loses its ``tabSelected`` attribute (two selected
+  tabs are a group in Excel);
 * each edit is a splice into the original bytes at offsets found by
   :func:`~pooling.xlsx.container.scan`, never a re-serialisation;
 * comments go on an input sheet as a new comments part and VML drawing, which
@@ -185,11 +188,14 @@ def planned_edits(package: Package, note_sheets: set[str]) -> dict[str, str]:
     if styles:
         edits[styles[0]] = "the result sheets' cell formats appended after the original ones"
     for sheet in package.sheets:
+        if selected_views(package.parts.get(sheet.part, b"")):
+            edits[sheet.part] = "its tab no longer selected, so the workbook opens on Summary (cells untouched)"
         if sheet.name not in note_sheets:
             continue
         mode, comments, drawing, _ = annotation_mode(package, sheet)
         if mode == NEW_COMMENTS:
-            edits[sheet.part] = "one <legacyDrawing> element added, for the comments"
+            why = "one <legacyDrawing> element added, for the comments"
+            edits[sheet.part] = f"{edits[sheet.part]}; {why}" if sheet.part in edits else why
         if mode in (NEW_COMMENTS, ADD_TO_DRAWING):
             edits[_rels_part(sheet.part)] = "relationships to the comments added"
         if mode == ADD_TO_COMMENTS:
@@ -197,6 +203,17 @@ def planned_edits(package: Package, note_sheets: set[str]) -> dict[str, str]:
         if mode in (ADD_TO_COMMENTS, ADD_TO_DRAWING):
             edits[drawing] = "note shapes added for the comments"
     return {part: why for part, why in edits.items() if part in package.parts}
+
+
+_TAB_SELECTED = re.compile(rb"""\s+tabSelected\s*=\s*(?:"[^"]*"|'[^']*')""")
+
+
+def selected_views(xml: bytes) -> list:
+    """The ``<sheetView>`` start tags of a sheet part that mark its tab as selected."""
+    if b"tabSelected" not in xml:
+        return []
+    views = [tag for tag in scan(xml, max_depth=2) if tag.local == "sheetView" and tag.depth == 2]
+    return [tag for tag in views if _TAB_SELECTED.search(xml[tag.start : tag.start_end])]
 
 
 _KINDS = (
@@ -268,6 +285,7 @@ class Grafter:
         self.content_defaults: dict[str, str] = {}
         self.rel_ids: dict[str, set[str]] = {}
         self.copied: list[str] = []  # parts copied from the results (drawings, charts)
+        self.opens_on: int | None = None  # the sheet the workbook opens on: the results' own (Summary)
 
     # -- bookkeeping ---------------------------------------------------------------------
 
@@ -369,6 +387,8 @@ class Grafter:
                 f'<{prefix}sheet name={quoteattr(title)} sheetId="{next_id}"{state} r:id="{rid}"{declare_r}/>'
             )
             index_map[index] = len(original.sheets) + index
+            if selected_views(results.parts[sheet.part]):
+                self.opens_on = index_map[index]
             next_id += 1
         renamed = {old: new for old, new in title_map.items() if old != new}
         if renamed:  # charts of a renamed result sheet must point at its new name
@@ -448,6 +468,51 @@ class Grafter:
         self.parts[part] = splices.apply()
         self.report.edited_parts.append(part)
 
+    def open_on_results(self) -> None:
+        """Open the workbook on the results' own active sheet (Summary), not the user's.
+
+        Excel opens on the workbook view's ``activeTab`` and treats every sheet whose
+        view says ``tabSelected`` as selected with it (a group, where typing edits all
+        of them), so the input sheets lose that one attribute; nothing else in them
+        changes.
+        """
+        if self.opens_on is None:
+            return
+        for sheet in self.original.sheets:
+            data = self.parts.get(sheet.part, b"")
+            views = selected_views(data)
+            if views:
+                splices = Splices(data)
+                for tag in views:
+                    splices.replace(tag.start, tag.start_end, _TAB_SELECTED.sub(b"", data[tag.start : tag.start_end]))
+                self.parts[sheet.part] = splices.apply()
+                self.report.edited_parts.append(sheet.part)
+        part = self.original.workbook_part
+        data = self.parts[part]
+        tags = scan(data, max_depth=2)
+        views = [tag for tag in tags if tag.local == "bookViews" and tag.depth == 1]
+        splices = Splices(data)
+        if views and not views[0].empty:
+            first = next(
+                tag for tag in tags if tag.local == "workbookView" and tag.depth == 2 and tag.start > views[0].start
+            )
+            start_tag = data[first.start : first.start_end]
+            if re.search(rb'\sactiveTab\s*=\s*"[^"]*"', start_tag):
+                new = re.sub(rb'(\sactiveTab\s*=\s*")[^"]*(")', rb"\g<1>%d\g<2>" % self.opens_on, start_tag, count=1)
+            else:
+                cut = len(start_tag) - (2 if first.empty else 1)
+                new = start_tag[:cut] + b' activeTab="%d"' % self.opens_on + start_tag[cut:]
+            splices.replace(first.start, first.start_end, new)
+        else:
+            sheets = next(tag for tag in tags if tag.local == "sheets" and tag.depth == 1)
+            prefix = sheets.prefix
+            view = f'<{prefix}bookViews><{prefix}workbookView activeTab="{self.opens_on}"/></{prefix}bookViews>'
+            if views:  # an empty <bookViews/>
+                splices.replace(views[0].start, views[0].close, view.encode())
+            else:
+                splices.insert(sheets.start, view.encode())
+        self.parts[part] = splices.apply()
+
     # -- comments on input sheets ---------------------------------------------------------
 
     def annotate(self, notes: dict[str, str]) -> None:
@@ -507,7 +572,8 @@ class Grafter:
         splices = Splices(data)
         splices.insert(at, f'<{root.prefix}legacyDrawing r:id="{vml_rid}"{namespace}/>'.encode())
         self.parts[sheet.part] = splices.apply()
-        self.report.edited_parts.append(sheet.part)
+        if sheet.part not in self.report.edited_parts:
+            self.report.edited_parts.append(sheet.part)
         return len(cells)
 
     def _add_to_comments(self, title: str, comments_part: str, drawing: str, cells: dict[str, str]) -> int:
@@ -618,6 +684,7 @@ def graft(original: Package, results: bytes, notes: dict[str, str]) -> tuple[byt
     """The original package with the results' sheets added and ``notes`` as comments."""
     grafter = Grafter(original, Package.from_bytes(results))
     grafter.graft_sheets()
+    grafter.open_on_results()
     grafter.annotate(notes)
     grafter.finish_content_types()
     return grafter.to_bytes(), grafter.report
