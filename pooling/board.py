@@ -1,8 +1,9 @@
 """The Summary sheet, laid out for a board paper.
 
-From the top: the contract's ``Setting | Value`` block (status and objective at full
-precision, for machines and auditors); a headline in sentences; what binds, worth
-most first; then three tables in £000 or £m whose rounded figures add up to their
+From the top: the place and scenario; a headline in sentences; what binds, worth most
+first; the contract's ``Setting | Value`` block (status and objective at full
+precision, every total with its unit, for auditors and machines, which find it by its
+``Setting`` header); then three tables in £000 or £m whose rounded figures add up to their
 rounded totals (``rounding.controlled_round``), each with a native Excel chart:
 spending by programme and year, funding by partner and year, and outcomes against
 their targets. A4 landscape, fitted to the page width, each table on a page of its
@@ -21,55 +22,49 @@ CHART_ROWS = 17  # rows a chart takes below its table
 
 
 def summary_sheet(sheet: Sheet, result) -> None:
-    """Fill the Summary sheet of ``result``."""
-    rows = result.summary_rows()
-    sheet.put(1, 1, "Setting", style=HEADER)
-    sheet.put(1, 2, "Value", style=HEADER)
-    sheet.put(1, 3, "Unit", style=HEADER)  # an extra column: the contract's block is the first two
-    for number, (setting, value) in enumerate(rows, start=2):
-        sheet.put(number, 1, setting, style=BOLD)
-        number_format = (
-            fmt.EXCEL_FULL if setting == "Objective value" else fmt.EXCEL_MONEY if isinstance(value, float) else None
-        )
-        sheet.put(number, 2, value, number_format, style={"align": "left"})
-        unit = result.summary_unit(setting)
-        if unit:
-            sheet.put(number, 3, unit)
+    """Fill the Summary sheet of ``result``: words first, then the figures behind them."""
     sheet.width(1, 42)
     for column in range(2, 15):
         sheet.width(column, 13)
-
-    row = len(rows) + 3
+    sheet.put(1, 1, f"{result.place.name}: {result.scenario.name}", style=TITLE)
+    row = 3
     sheet.put(row, 1, "In a sentence", style=TITLE)
     for sentence in result.headline():
         row += 1
         sheet.paragraph(row, sentence, TEXT_WIDTH)
+    if result.tables is not None and result.statements:
+        row += 2
+        sheet.put(row, 1, "What binds, worth most first (all in the Constraints sheet)", style=TITLE)
+        for statement in result.top_statements(8):
+            row += 1
+            sheet.paragraph(row, statement.sentence, TEXT_WIDTH)
+    row = _settings_block(sheet, row + 2, result)
     breaks = []
     if result.tables is not None:
-        if result.statements:
-            row += 2
-            sheet.put(row, 1, "What binds, worth most first (all in the Constraints sheet)", style=TITLE)
-            for statement in result.top_statements(8):
-                row += 1
-                sheet.paragraph(row, statement.sentence, TEXT_WIDTH)
         figures = result.board()
         row += 2
         breaks.append(row)
         first = row
         row, rows = _money_table(sheet, row, figures.spending)
         spending = figures.spending
-        largest = spending.largest(TOP_PROGRAMMES)
-        biggest = sorted(rows[index] for index in largest)
         years, label = spending.years, spending.label
-        rest = [index for index in range(len(spending.names)) if index not in largest]
-        if rest:  # the chart's last band, so its bars add up to the totals above
+        band_rows = []
+        for name, values, pooled, members in spending.chart_bands(TOP_PROGRAMMES):
+            if len(members) == 1:
+                band_rows.append(rows[members[0]])
+                continue
+            # A band of several rows gets a row of its own below the totals, for the chart to draw.
             row += 1
-            sheet.put(row, 1, f"In the chart as Other: {len(rest)} programmes", style={"italic": True})
-            for column in range(len(years)):
-                other = sum(spending.cells[index][column] for index in rest)
-                sheet.put(row, 2 + column, other, spending.number_format, style={"italic": True})
-            biggest.append(row)
-        _stacked_chart(sheet, first, row, years, f"Spending by programme ({label})", rows=biggest, beside=True)
+            words = (
+                "Of which pooled programmes (marked *)"
+                if pooled
+                else f"In the chart as {name.split(' (')[0]}: {len(members)} programmes"
+            )
+            sheet.put(row, 1, words, style={"italic": True})
+            for column, value in enumerate([*values, sum(spending.row_totals[i] for i in members)], start=2):
+                sheet.put(row, column, value, spending.number_format, style={"italic": True})
+            band_rows.append(row)
+        _stacked_chart(sheet, first, row, years, f"Spending by programme ({label})", rows=band_rows, beside=True)
 
         row += 2
         breaks.append(row)
@@ -82,6 +77,27 @@ def summary_sheet(sheet: Sheet, result) -> None:
         _outcomes_table(sheet, row, result)
     sheet.page_breaks(breaks)
     sheet.finish(repeat_header=False)  # a board paper, not a list: no repeated header row
+
+
+def _settings_block(sheet: Sheet, row: int, result) -> int:
+    """The contract's ``Setting | Value`` block from ``row`` (its header row), with a Unit
+    column beside it; the objective at full precision. Returns its last row."""
+    sheet.put(row, 1, "The run in figures (at full precision, each with its unit)", style=TITLE)
+    row += 1
+    sheet.put(row, 1, "Setting", style=HEADER)
+    sheet.put(row, 2, "Value", style=HEADER)
+    sheet.put(row, 3, "Unit", style=HEADER)  # an extra column: the contract's block is the first two
+    for setting, value in result.summary_rows():
+        row += 1
+        sheet.put(row, 1, setting, style=BOLD)
+        number_format = (
+            fmt.EXCEL_FULL if setting == "Objective value" else fmt.EXCEL_MONEY if isinstance(value, float) else None
+        )
+        sheet.put(row, 2, value, number_format, style={"align": "left"})
+        unit = result.summary_unit(setting)
+        if unit:
+            sheet.put(row, 3, unit)
+    return row
 
 
 def _header(sheet: Sheet, row: int, titles: list[str]) -> None:
@@ -100,7 +116,7 @@ def _money_table(sheet: Sheet, row: int, table: MoneyTable) -> tuple[int, list[i
     for name, values, row_total in zip(table.names, table.cells, table.row_totals):
         row += 1
         rows.append(row)
-        sheet.put(row, 1, name)
+        sheet.put(row, 1, f"{name} *" if table.marks and table.marks[len(rows) - 1] else name)
         for column, value in enumerate([*values, row_total], start=2):
             sheet.put(row, column, value, table.number_format)
     row += 1

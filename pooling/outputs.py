@@ -105,11 +105,13 @@ RUN = ResultBook(
     (
         ResultSheet(
             "Summary",
-            "A board paper. The Setting | Value block (status, objective value at full precision, totals, "
-            "the objective with pooling switched and the partnership dividend); the headline in sentences; "
-            "what binds, worth most first; spending by programme and year and funding used by partner and "
-            "year, in £000 or £m, rounded so that every row, column and total adds up; outcomes against "
-            "targets; a native chart for each. A4 landscape, fitted to the page width, each table on a page "
+            "A board paper. The place and scenario; the headline in sentences; what binds, worth most "
+            "first; the Setting | Value block (status, objective value at full precision, totals, the "
+            "objective with pooling switched and the partnership dividend, each with its unit; machines find "
+            "it by its Setting header); spending by programme and year (pooled programmes marked *, with "
+            "their subtotal) and funding used by partner and year, in £000 or £m, rounded so that every "
+            "row, column and total adds up; outcomes against targets; a native chart for each (the spending "
+            "chart's bands: the pooled programmes, the largest others, the rest as Other). A4 landscape, fitted to the page width, each table on a page "
             "of its own, place, scenario and date in the header.",
         ),
         ResultSheet(

@@ -313,14 +313,10 @@ def _outcomes_table(document, result) -> None:
 
 
 def _spending_chart(table: MoneyTable):
-    """Stacked bars by year: the largest programmes and 'Other', so the bars add up to the
-    table's column totals; pooled programmes hatched. The axis starts at zero."""
-    largest = table.largest(TOP_PROGRAMMES)
-    series = [(table.names[i], table.cells[i], bool(table.marks and table.marks[i])) for i in largest]
-    rest = [i for i in range(len(table.names)) if i not in largest]
-    if rest:
-        other = [sum(table.cells[i][j] for i in rest) for j in range(len(table.years))]
-        series.append((f"Other ({len(rest)} programmes)", other, False))
+    """Stacked bars by year: the pooled programmes as one hatched band, the largest other
+    programmes and 'Other', so the bars add up to the table's column totals. The axis
+    starts at zero."""
+    series = [(name, values, pooled) for name, values, pooled, _ in table.chart_bands(TOP_PROGRAMMES)]
     return _stacked(table, series, f"Spending by programme ({table.label}; hatched: pooled)")
 
 

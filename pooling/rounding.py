@@ -153,6 +153,32 @@ class MoneyTable:
         """The rounded total of the marked (pooled) rows."""
         return sum(total for total, pooled in zip(self.row_totals, self.marks) if pooled)
 
+    def chart_bands(self, count: int) -> list[tuple[str, list[float], bool, list[int]]]:
+        """The bands of a stacked chart of this table, each (label, values by year, pooled,
+        the rows it sums): the pooled rows as one band when some rows are marked (they
+        are the point of a pooled budget, and each is too thin to see), the largest
+        other rows up to ``count`` bands in all, and the rest as 'Other', so that every
+        bar adds up to the table's column total."""
+        pooled = [index for index, marked in enumerate(self.marks) if marked]
+        others = [index for index in range(len(self.names)) if index not in pooled]
+        shown = sorted(others, key=lambda index: -self.row_totals[index])[: count - (1 if pooled else 0)]
+        rest = [index for index in others if index not in shown]
+        if len(rest) == 1:  # one row is shown as itself, not as 'Other (1)'
+            shown, rest = shown + rest, []
+        bands = []
+        if pooled:
+            bands.append((f"Pooled programmes ({len(pooled)}) *", self.sum_rows(pooled), True, pooled))
+        bands += [(self.names[index], list(self.cells[index]), False, [index]) for index in sorted(shown)]
+        if rest:
+            bands.append((f"Other ({len(rest)} {self.first_header.lower()}s)", self.sum_rows(rest), False, rest))
+        return bands
+
+    def sum_rows(self, rows: list[int]) -> list[float]:
+        """The column sums of the given rows, year by year (rounded figures, so they add)."""
+        return [
+            round(sum(self.cells[index][column] for index in rows), self.decimals) for column in range(len(self.years))
+        ]
+
     def largest(self, count: int) -> list[int]:
         """The indices of the ``count`` rows with the largest totals."""
         return sorted(range(len(self.names)), key=lambda index: -self.row_totals[index])[:count]

@@ -22,6 +22,19 @@ def _rows(sheet) -> list[dict]:
     return [dict(zip(header, row)) for row in rows[1:] if any(value is not None for value in row)]
 
 
+def settings_block(sheet) -> dict:
+    """The Summary's ``Setting | Value`` block, found by its header (the contract fixes the
+    block, not its place on the sheet): from the header row to the first blank row."""
+    rows = list(sheet.iter_rows(values_only=True))
+    start = next(number for number, row in enumerate(rows) if row[:2] == ("Setting", "Value"))
+    block = {}
+    for row in rows[start + 1 :]:
+        if row[0] is None:
+            break
+        block.setdefault(row[0], row[1])
+    return block
+
+
 def available(place, scenario) -> dict[tuple[str, str], float]:
     """A[s,t] for workbook and freeze streams, by (stream, year label)."""
     amounts = {}
@@ -62,7 +75,7 @@ def check_output(path, place, scenario, objective_expected: float | None = None,
     book = openpyxl.load_workbook(path, data_only=True)
     flows = _rows(book["Flows"])
     achieved_rows = _rows(book["Outcomes achieved"])
-    summary = {row["Setting"]: row["Value"] for row in _rows(book["Summary"]) if row.get("Setting")}
+    summary = settings_block(book["Summary"])
     labels = place.year_labels
     k = place.unit_pounds
     amounts = available(place, scenario)

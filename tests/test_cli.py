@@ -9,6 +9,7 @@ from click.testing import CliRunner
 import pooling
 from pooling.cli import main
 
+from .contract_check import settings_block
 from .helpers import place_sheets, write_sheets
 
 
@@ -119,10 +120,7 @@ def test_infeasible_exits_3_and_still_writes_why(tmp_path):
     assert "Status:     infeasible" in result.output
     import openpyxl
 
-    summary = {
-        row[0]: row[1]
-        for row in openpyxl.load_workbook(out)["Summary"].iter_rows(min_row=2, max_row=10, values_only=True)
-    }
+    summary = settings_block(openpyxl.load_workbook(out)["Summary"])
     assert summary["Status"] == "infeasible"
 
 

@@ -11,6 +11,7 @@ import pytest
 import pooling
 from pooling.outputs import RUN
 
+from .contract_check import settings_block
 from .helpers import printed_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,10 +118,7 @@ def test_flows_add_up_to_the_allocation(written):
 
 def test_summary_reports_status_and_objective_at_full_precision(written):
     result, out = written
-    summary = {
-        row[0]: row[1]
-        for row in openpyxl.load_workbook(out)["Summary"].iter_rows(min_row=2, max_row=20, values_only=True)
-    }
+    summary = settings_block(openpyxl.load_workbook(out)["Summary"])
     assert summary["Status"] == "optimal"
     assert summary["Objective value"] == result.objective  # the very float, not a rounding
 
@@ -207,7 +205,7 @@ def test_summary_tables_add_up_exactly_after_rounding(written):
     allocation = result.tables.allocation.set_index("Programme")
     header, body, _ = tables[next(t for t in tables if t.startswith("Spending"))]
     for row in body:
-        code = row[0].rsplit("(", 1)[1].rstrip(")")
+        code = row[0].removesuffix(" *").rsplit("(", 1)[1].rstrip(")")
         for column, year in enumerate(result.place.year_labels, start=1):
             assert abs(row[column] - allocation.at[code, year] / 1000) <= 0.1 + 1e-9
 
@@ -252,8 +250,9 @@ def test_the_results_open_and_print_with_their_charts_in_libreoffice(written, tm
 
 
 def test_the_summarys_spending_chart_covers_the_whole_table(written):
-    # The largest eight programmes and "Other" (the rest, in a row below the table): the
-    # chart's bars add up to the table's totals; every value axis starts at zero.
+    # The pooled programmes (marked *) as one band, the largest seven others and "Other"
+    # (the rest), each band a row below the table: the chart's bars add up to the table's
+    # totals; every value axis starts at zero.
     import zipfile
 
     result, out = written
@@ -261,11 +260,18 @@ def test_the_summarys_spending_chart_covers_the_whole_table(written):
     tables = _summary_tables(openpyxl.load_workbook(out, data_only=True)["Summary"])
     _, body, total = tables[next(title for title in tables if title.startswith("Spending"))]
     years = len(result.place.year_labels)
+    marked = [row for row in body if row[0].endswith(" *")]
+    codes = {row[0].removesuffix(" *").rsplit("(", 1)[1].rstrip(")") for row in marked}
+    assert codes == {code for code, programme in result.place.programmes.items() if programme.pooled}
+    pooled = next(row for row in rows if row[0] == "Of which pooled programmes (marked *)")
     other = next(row for row in rows if isinstance(row[0], str) and row[0].startswith("In the chart as Other"))
-    largest = sorted(body, key=lambda row: -row[1 + years])[:8]
-    assert other[0] == f"In the chart as Other: {len(body) - 8} programmes"
-    for column in range(1, 1 + years):
-        assert other[column] + sum(row[column] for row in largest) == pytest.approx(total[column], abs=1e-6)
+    largest = sorted((row for row in body if row not in marked), key=lambda row: -row[1 + years])[:7]
+    assert other[0] == f"In the chart as Other: {len(body) - len(marked) - 7} programmes"
+    for column in range(1, 2 + years):
+        assert pooled[column] == pytest.approx(sum(row[column] for row in marked), abs=1e-6)
+        assert pooled[column] + other[column] + sum(row[column] for row in largest) == pytest.approx(
+            total[column], abs=1e-6
+        )
     with zipfile.ZipFile(out) as archive:
         charts = [archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/charts/chart")]
     spending = next(xml for xml in charts if "Spending by programme" in xml)

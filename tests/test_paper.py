@@ -96,9 +96,12 @@ def test_the_spending_chart_covers_the_whole_table_from_zero(example):
     heights = [0.0] * len(table.years)
     for bar in axes.patches:
         heights[round(bar.get_x() + bar.get_width() / 2)] += bar.get_height()
-    # Largest programmes and "Other": the bars add up to the table's column totals.
+    # The pooled programmes, the largest others and "Other": the bars add up to the table's
+    # column totals.
     assert heights == pytest.approx(table.column_totals, abs=1e-6)
-    assert any(text.get_text().startswith("Other (") for text in axes.get_legend().get_texts())
+    legend = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert any(text.startswith("Other (") for text in legend)
+    assert f"Pooled programmes ({sum(table.marks)}) *" in legend
 
 
 def test_a_house_template_gives_its_header_and_loses_its_body(tmp_path, example):
