@@ -28,6 +28,7 @@ import math
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -182,10 +183,26 @@ def _quiet_stdout():
         os.close(fd)
 
 
+_FIRST_HIGHS = threading.Lock()
+_banner_done = False
+
+
 def new_highs():
-    sys.stdout.flush()
-    with _quiet_stdout():
-        highs = highspy.Highs()
+    """A silent HiGHS instance, safe to make from several threads at once.
+
+    Only the process's first instance prints the banner, so only its making silences
+    stdout, under a lock: redirecting file descriptor 1 is process-wide, and two
+    threads each saving and restoring it could leave stdout pointing at /dev/null.
+    """
+    global _banner_done
+    with _FIRST_HIGHS:
+        if not _banner_done:
+            sys.stdout.flush()
+            with _quiet_stdout():
+                highs = highspy.Highs()
+            _banner_done = True
+        else:
+            highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     return highs
 

@@ -352,8 +352,10 @@ def _worth(search: _Search, entries, columns, spend, floor: float, f: float) -> 
     highs.changeColsBounds(len(spend), indices, lower, np.minimum(upper, floor))
     without = search.value()
     highs.changeColsBounds(len(spend), indices, lower, upper)
-    if with_it is None or without is None:
+    if with_it is None:  # no plan at all with yields this small: nothing to fund it above its minimum in
         return False
+    if without is None:  # no plan meets every constraint with it held at its minimum: it is needed
+        return True
     margin = with_it - without if exported.maximise else without - with_it
     return margin > epsilon(with_it)
 
@@ -449,8 +451,8 @@ def _rate_switching(
     if stops is not None and rate.kind == "effects" and stops - rate.far <= ANY_EFFECT * abs(rate.value):
         stops = None  # the dividend goes only with the last of the effects: no switch to speak of
     infeasible = False  # just beyond where a target is missed: is there no plan at all?
-    if missed is not None:
-        set_own(missed - precision)
+    if missed is not None:  # just beyond the switch, never beyond the rate's far end (a negative grant)
+        set_own(max(missed - precision, rate.far))
         infeasible = own.value() is None
     set_own(rate.value)  # back to the inputs as written
     if set_other is not None:
@@ -692,7 +694,7 @@ def _scaled_rows(rows_of: Callable[[_Exported], list[int]], value: float):
 
         def set_rate(x: float) -> None:
             for row in rows:
-                upper = float(exported.row_upper[row] * x / value)
+                upper = float(exported.row_upper[row] * (x / value))  # exact at x = value: restored as read
                 search.highs.changeRowBounds(row, float(exported.row_lower[row]), upper)
 
         return set_rate
@@ -718,7 +720,8 @@ def _freeze_rates(model: Model) -> list[_Rate]:
             rows = [(row, t, code) for code in codes for row, t in exported.stream_rows.get(code, [])]
 
             def set_rate(x: float) -> None:
-                amounts = [(row, t, code, float(exported.row_upper[row]) * x / rate) for row, t, code in rows]
+                # x / rate first: exactly 1 at x = rate, so the amounts are restored as read.
+                amounts = [(row, t, code, float(exported.row_upper[row]) * (x / rate)) for row, t, code in rows]
                 exported.set_amounts(search.highs, amounts)
 
             return set_rate

@@ -1,6 +1,7 @@
 """Switching values (Green Book 2020, 5.60-5.61): found by solving again, and checked by
 solving just inside and just beyond each."""
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,11 @@ def test_switching_values_hold_against_the_independent_implementation(tmp_path, 
             write_workbook(scaled, path)
             _, free = oracle_solve(path, levers)
             held = oracle_value_held(path, levers, item.programme, floor)
+            if free is None or held is None:
+                # No plan at all: nothing to fund above a minimum in. No plan with it held at
+                # its minimum: it is needed there.
+                assert (free is not None) == worth, (item.programme, item.switching, factor, free, held)
+                continue
             margin = free - held if maximise else held - free
             assert (margin > 1e-7 * max(abs(free), 1.0)) == worth, (item.programme, item.switching, factor, margin)
 
@@ -353,3 +359,109 @@ def test_rate_switching_values_hold_against_the_independent_implementation(tmp_p
                     assert (gain > 1e-7 * max(abs(pooled), 1.0)) == holds, (item.input, share, gain)
                 checked += 1
     assert checked  # these seeds were chosen because each has at least one
+
+
+def test_a_programme_that_cannot_be_held_at_its_minimum_is_needed_not_a_tie(tmp_path):
+    # Least cost, a target of 1 unit a year from a grant of 100 (£000, £0.1m). P1 buys 20
+    # units per £1m, P2 5: P2 alone reaches 0.5, so holding P1 at its minimum leaves no plan,
+    # and P1 is needed. With P1's effect scaled by f the target can be met while
+    # 0.1 × 20 f ≥ 1: f ≥ 0.5, a fall of 50% (P2 cannot help: its 5 per £1m is less).
+    base = place_sheets(
+        partners=[("A", "council", None, None)],
+        funding=[("G", "A", "grant", 100, None, None)],
+        programmes=[("P1", "A", "no", 0, None, None), ("P2", "A", "no", 0, None, None)],
+        outcomes=[("O", 1000, 1.0, None)],
+        effects=[("P1", "O", 20, None), ("P2", "O", 5, None)],
+    )
+    path = write_sheets(tmp_path / "needed.xlsx", base)
+    (tmp_path / "needed.toml").write_text(
+        f'name = "n"\nworkbook = "{path.name}"\nobjective = "least-cost"\n', encoding="utf-8"
+    )
+    result = pooling.run(tmp_path / "needed.toml", switching=True)
+    found = {item.programme: item for item in result.switching if item.kind == "effect"}
+    assert found["P1"].switching == pytest.approx(0.5, abs=0.001)
+    assert "equal value" not in found["P1"].what
+    # Just inside the switch (5% above it) P1 is still funded, the target met.
+    inside = base
+    inside["Effects"][1][2] = 20 * 0.5 * 1.05
+    write_sheets(path, inside)
+    assert pooling.run(tmp_path / "needed.toml").model.spent(result.solution, "P1", 1) > 0
+
+
+def test_a_switch_at_the_far_end_of_a_rate_is_not_called_infeasible(tmp_path):
+    # As the freeze-grant test, with a target of 1.00001 units: the target holds while
+    # 100 + 100 r ≥ 100.001, r ≥ 0.001%, and at a rate of nil (the far end) a plan still
+    # exists, it only misses the target: no "no plan meets every constraint".
+    base = place_sheets(
+        partners=[("A", "council", None, None)],
+        funding=[("CT", "A", "council tax", 100, None, None)],
+        programmes=[("P", "A", "no", 0, None, None)],
+        outcomes=[("O", 1000, 1.00001, None)],
+        effects=[("P", "O", 10, None)],
+    )
+    path = write_sheets(tmp_path / "edge.xlsx", base)
+    (tmp_path / "edge.toml").write_text(f'name = "e"\nworkbook = "{path.name}"\n', encoding="utf-8")
+    result = pooling.run(tmp_path / "edge.toml", switching=True)
+    (council,) = [item for item in result.switching if item.input == "freeze grant rate for council partners"]
+    assert council.switching == pytest.approx(0.00001, abs=0.025 * 0.001)
+    assert "no plan meets every constraint" not in council.what
+    nil = pooling.run(tmp_path / "edge.toml", overrides={"council_tax.freeze_grant.council": 0.0}, counterpart=False)
+    assert nil.optimal
+
+
+def test_every_search_leaves_its_model_exactly_as_it_found_it(monkeypatch):
+    # Each search changes coefficients and bounds and must put them back to the very
+    # floats it read: otherwise the next search on that thread starts from another model.
+    import numpy as np
+    from scipy import sparse
+
+    from pooling import switching
+
+    real = switching._run
+    checked = []
+
+    def snapshot(search):
+        lp = search.highs.getLp()
+        # The matrix in canonical form: a coefficient set to nil leaves HiGHS's storage and
+        # comes back at another position, the same matrix.
+        matrix = sparse.csc_matrix(
+            (np.array(lp.a_matrix_.value_), np.array(lp.a_matrix_.index_), np.array(lp.a_matrix_.start_)),
+            shape=(lp.num_row_, lp.num_col_),
+        )
+        matrix.sort_indices()
+        parts = (lp.col_cost_, lp.col_lower_, lp.col_upper_, lp.row_lower_, lp.row_upper_)
+        return [np.array(part, copy=True) for part in parts] + [matrix.indptr, matrix.indices, matrix.data]
+
+    def each_task_checked(tasks, own, other, workers):
+        def checked_task(task, searches):
+            before = [snapshot(search) for search in (searches.own, searches.other) if search is not None]
+            found = task(searches)
+            after = [snapshot(search) for search in (searches.own, searches.other) if search is not None]
+            for old, new in zip(before, after):
+                for a, b in zip(old, new):
+                    assert np.array_equal(a, b), getattr(found, "input", task)
+            checked.append(task)
+            return found
+
+        return real([functools.partial(checked_task, task) for task in tasks], own, other, 1)
+
+    monkeypatch.setattr(switching, "_run", each_task_checked)
+    result = pooling.run(SCENARIO, switching=True)
+    assert len(checked) >= 30 and result.switching
+
+
+def test_highs_instances_made_on_many_threads_leave_stdout_where_it_was(monkeypatch):
+    # Only the first instance prints a banner, so only its making silences stdout; two
+    # threads each redirecting and restoring file descriptor 1 once left it at /dev/null.
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pooling import solve
+
+    where = os.fstat(1)
+    for _ in range(20):
+        monkeypatch.setattr(solve, "_banner_done", False)
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda _: solve.new_highs(), range(32)))
+        now = os.fstat(1)
+        assert (now.st_dev, now.st_ino) == (where.st_dev, where.st_ino)
