@@ -11,7 +11,8 @@ A board paper shows £000 or £m. Rounding every figure on its own breaks the su
   is a small network problem (a transportation problem with bounds 0 or 1 on each
   rounding up), so a solution always exists (the unrounded table is a fractional one)
   and the simplex method finds one in whole units; among them it takes the one
-  closest to the unrounded figures, which for a single row is largest remainder.
+  closest to the unrounded figures, totals first (each to its nearest whenever the
+  table allows), which for a single row is largest remainder.
 """
 
 from __future__ import annotations
@@ -43,44 +44,61 @@ def largest_remainder(values: list[float], total: int | None = None) -> list[int
     return result
 
 
-def controlled_round(table: list[list[float]]) -> tuple[list[list[int]], list[int], list[int], int]:
+def controlled_round(
+    table: list[list[float]], column_totals: list[int] | None = None
+) -> tuple[list[list[int]], list[int], list[int], int]:
     """(cells, row totals, column totals, grand total), all whole numbers, each the
     unrounded figure rounded down or up, with every row and column adding up.
 
     Values are in rounding units already (multiply £000 by 0.001 for £m, by 10 for
-    £m to one decimal...). Negative values are allowed.
+    £m to one decimal...). Negative values are allowed. ``column_totals``, when given,
+    are the rounded column totals of another table of the same money (spending and the
+    funding that paid for it), each within a unit of this table's: they are kept, so
+    that a year's total is one figure in both.
     """
     rows, columns = len(table), len(table[0]) if table else 0
     if rows == 0 or columns == 0:
         return [[] for _ in range(rows)], [0] * rows, [0] * columns, 0
     cells = np.asarray(table, dtype=float)
-    figures = [*cells.ravel(), *cells.sum(axis=1), *cells.sum(axis=0), cells.sum()]
-    floors = np.floor(np.asarray(figures) + _EPS)
-    fractions = np.asarray(figures) - floors
+    figures = np.asarray([*cells.ravel(), *cells.sum(axis=1), *cells.sum(axis=0), cells.sum()])
+    floors = np.floor(figures + _EPS)
+    fractions = figures - floors
     # One variable per figure: u = 1 rounds it up. Cost (1 − 2 × fraction) is the
     # change of |rounded − figure| when rounding up rather than down.
     count = len(figures)
     n_cells, row_of, column_of, grand = rows * columns, rows * columns, rows * columns + rows, count - 1
-    equations: list[tuple[list[int], list[float], float]] = []
-    for i in range(rows):  # cells of row i − row total i = 0 (in floors plus ups)
-        members = [i * columns + j for j in range(columns)]
-        rhs = floors[row_of + i] - sum(floors[m] for m in members)
-        equations.append((members + [row_of + i], [1.0] * columns + [-1.0], rhs))
-    for j in range(columns):
-        members = [i * columns + j for i in range(rows)]
-        rhs = floors[column_of + j] - sum(floors[m] for m in members)
-        equations.append((members + [column_of + j], [1.0] * rows + [-1.0], rhs))
-    members = [row_of + i for i in range(rows)]
-    equations.append((members + [grand], [1.0] * rows + [-1.0], floors[grand] - sum(floors[m] for m in members)))
+    upper = np.where(fractions > _EPS, 1.0, 0.0)  # a whole figure stays as it is
+    if column_totals is not None:
+        if len(column_totals) != columns or any(
+            abs(given - figures[column_of + j]) >= 1.0 for j, given in enumerate(column_totals)
+        ):
+            raise ValueError("the column totals to keep are not this table's, rounded")
+        fixed = [column_of + j for j in range(columns)] + [grand]
+        floors[fixed] = [*column_totals, sum(column_totals)]
+        upper[fixed] = 0.0
+    # Each equation: Σ members' rounded figures (floor + u) = its total's, so Σ ±u = −Σ ±floor.
+    equations: list[tuple[list[int], list[float]]] = []
+    for i in range(rows):  # the cells of row i, less row total i
+        equations.append(([i * columns + j for j in range(columns)] + [row_of + i], [1.0] * columns + [-1.0]))
+    for j in range(columns):  # the cells of column j, less column total j
+        equations.append(([i * columns + j for i in range(rows)] + [column_of + j], [1.0] * rows + [-1.0]))
+    equations.append(([row_of + i for i in range(rows)] + [grand], [1.0] * rows + [-1.0]))
+    rhs = [-sum(c * floors[m] for m, c in zip(members, coefficients)) for members, coefficients in equations]
 
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = count, len(equations)
-    lp.col_cost_ = 1.0 - 2.0 * fractions
+    # Totals are what a reader checks against the figures elsewhere: each is worth more
+    # than every cell together, and the grand total more than every total, so a total is
+    # rounded to its nearest whenever the table allows.
+    weight = np.ones(count)
+    weight[n_cells:grand] = n_cells + 1
+    weight[grand] = (n_cells + 1) * (rows + columns + 1)
+    lp.col_cost_ = weight * (1.0 - 2.0 * fractions)
     lp.col_lower_ = np.zeros(count)
-    lp.col_upper_ = np.where(fractions > _EPS, 1.0, 0.0)  # a whole figure stays as it is
-    lp.row_lower_ = lp.row_upper_ = np.array([rhs for _, _, rhs in equations])
+    lp.col_upper_ = upper
+    lp.row_lower_ = lp.row_upper_ = np.array(rhs)
     starts, indices, values = [0], [], []
-    for members, coefficients, _ in equations:
+    for members, coefficients in equations:
         indices += members
         values += coefficients
         starts.append(len(indices))
@@ -224,14 +242,16 @@ def board_figures(result) -> BoardFigures:
         label,
         factor,
         decimals,
+        # Money spent is money used: each year's total is one figure in both tables.
+        keep_totals=[round(total * 10**decimals) for total in spending.column_totals],
     )
     return BoardFigures(spending, funding)
 
 
-def _rounded(title, first_header, records, years, label, factor, decimals) -> MoneyTable:
+def _rounded(title, first_header, records, years, label, factor, decimals, keep_totals=None) -> MoneyTable:
     scale = factor * 10**decimals
     cells, row_totals, column_totals, total = controlled_round(
-        [[value * scale for value in values] for _, *values in records]
+        [[value * scale for value in values] for _, *values in records], keep_totals
     )
     unit = 10**decimals
     return MoneyTable(

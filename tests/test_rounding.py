@@ -63,3 +63,28 @@ def test_controlled_rounding_adds_up_on_random_tables(table):
 def _adjacent(value: float, whole: int) -> bool:
     """``whole`` is ``value`` rounded down or up (to floating-point tolerance)."""
     return math.floor(value + 1e-6) - 1e-9 <= whole <= math.ceil(value - 1e-6) + 1e-9 or whole == pytest.approx(value)
+
+
+def test_kept_column_totals_are_kept_and_the_cells_still_add_up():
+    # Spending and the funding that paid for it: the same money, so each year's rounded
+    # total must be one figure in both. Columns of 0.7 round to 1 on their own; kept at 0
+    # and 1 (each a rounding, down or up, of 0.7) the cells follow.
+    table = [[0.4, 0.4], [0.3, 0.3]]
+    cells, row_totals, column_totals, total = controlled_round(table, column_totals=[0, 1])
+    assert column_totals == [0, 1] and total == 1
+    assert [sum(row) for row in cells] == row_totals
+    assert [cells[0][0] + cells[1][0], cells[0][1] + cells[1][1]] == [0, 1]
+    for row, figures in zip(cells, table):
+        for rounded, figure in zip(row, figures):
+            assert rounded in (math.floor(figure), math.ceil(figure))
+    with pytest.raises(ValueError, match="not this table's"):
+        controlled_round(table, column_totals=[2, 1])  # 2 is no rounding of 0.7
+
+
+def test_a_total_is_rounded_to_its_nearest_when_the_table_allows():
+    # One row of 0.3 and 0.3: the total 0.6 reads 1 to anyone who rounds it. Weighing every
+    # figure alike, rounding all down is closest (rounding a cell up costs 0.4 in the cell and
+    # 0.4 in its column, and gains 0.2 in the row and 0.2 in the grand total); the totals come
+    # first, so one cell goes up and the total is 1.
+    cells, row_totals, column_totals, total = controlled_round([[0.3, 0.3]])
+    assert total == 1 and row_totals == [1] and sorted(cells[0]) == [0, 1] and sorted(column_totals) == [0, 1]
