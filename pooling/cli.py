@@ -113,6 +113,27 @@ def _show(as_json: bool, data: dict, lines: list[str], written: list[Path | None
             click.echo(f"Wrote {path}")
 
 
+def _progress_bar(label: str):
+    """A ``progress(done, total)`` that draws a bar with the time left on a terminal's
+    stderr (nothing when stderr is a file or a pipe)."""
+    bar, shown, finished = None, 0, False
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar, shown, finished
+        if finished or not sys.stderr.isatty():
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, show_eta=True, show_pos=True, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - shown)
+        shown = done
+        if done == total:
+            bar.__exit__(None, None, None)
+            finished = True
+
+    return progress
+
+
 def _progress(message: str) -> None:
     if sys.stderr.isatty():
         click.echo(message, err=True)
@@ -412,10 +433,7 @@ def partners(scenario, output, workers, samples, seed, solver, as_json):
       pooling partners scenarios/sr2010-pooled.toml -o partnership.xlsx
     """
 
-    def progress(done, total):
-        if sys.stderr.isatty():
-            click.echo(f"\r  coalitions solved: {done}/{total}", err=True, nl=done == total)
-
+    progress = _progress_bar("Coalitions")
     with reported(as_json):
         resolved = pooling.read_scenario(scenario, {"solver": solver} if solver else None)
         place, package = pooling.load(resolved.workbook)
@@ -478,19 +496,7 @@ def sweep(scenario, output, vary, samples, seed, workers, scheduler, solver, tab
     """
     if not vary and not samples:
         raise click.UsageError("give --vary KEY=V1,V2 and/or --samples N")
-    bar = None
-
-    def progress(done, total):
-        nonlocal bar
-        if not sys.stderr.isatty():
-            return
-        if bar is None:
-            bar = click.progressbar(length=total, label="Runs", show_eta=True, file=sys.stderr)
-            bar.__enter__()
-        bar.update(1)
-        if done == total:
-            bar.__exit__(None, None, None)
-
+    progress = _progress_bar("Runs")
     with reported(as_json):
         result = pooling.sweep(
             scenario, pooling.parse_vary(list(vary)), samples, seed, workers, scheduler, solver, progress

@@ -292,3 +292,79 @@ def test_money_in_one_sentence_is_in_one_unit():
     assert money_together(404_268.0, 44_890_000.0) == ["£0.40m", "£44.89m"]
     assert money_together(750.0, 1_500.0) == ["£750", "£1,500"]
     assert money_together(-2_500_000.0, 100.0) == ["-£2.50m", "£0.00m"]
+
+
+def test_every_coalition_re_solved_warm_equals_its_own_model_solved_cold(example):
+    # One model, bounds changed coalition by coalition in Gray-code order, each re-solved
+    # from the last basis: the same v(S) as building and solving S's own model.
+    from pooling.analyses.coalitions import CoalitionModel, gray_order
+
+    place, _, scenario, analysis = example
+    partners = list(place.partners)
+    coalitions = [members for members in analysis.game.values if members]
+    ordered = gray_order(coalitions + [frozenset()], partners)
+    assert len(ordered) == 2 ** len(partners) - len(partners)  # every coalition of two or more, and silo
+    model = CoalitionModel(place, scenario)
+    for members in ordered:
+        warm = model.solve(members)
+        cold = solve_coalition(place, scenario, members)
+        assert warm.status == cold.status
+        assert warm.value == pytest.approx(cold.value, rel=1e-9), sorted(members)
+
+
+def test_gray_order_changes_one_partner_at_a_time():
+    from itertools import combinations
+
+    from pooling.analyses.coalitions import gray_order
+
+    partners = ["A", "B", "C", "D"]
+    every = [frozenset(c) for size in range(5) for c in combinations(partners, size)]
+    ordered = gray_order(every, partners)
+    assert sorted(map(sorted, ordered)) == sorted(map(sorted, every))
+    assert all(len(one ^ two) == 1 for one, two in zip(ordered, ordered[1:]))
+
+
+def test_a_coalition_with_no_plan_is_found_warm_and_explained_cold(tmp_path):
+    # As in the infeasible-coalition test: B must pool 80% of its 100, and the only pooled
+    # programme (A's) takes at most 10. B pooling with A has no plan; A with C, and silo, do.
+    from pooling.analyses.coalitions import CoalitionModel
+
+    sheets = place_sheets(
+        partners=[("A", "council", None, None), ("B", "health", 0.8, None), ("C", "fire", None, None)],
+        funding=[
+            ("GA", "A", "grant", 10, None, None),
+            ("GB", "B", "other", 100, None, None),
+            ("GC", "C", "grant", 10, None, None),
+        ],
+        programmes=[("P", "A", "yes", 0, None, 10), ("PB", "B", "no", 0, None, None), ("PC", "C", "no", 0, None, None)],
+        outcomes=[("O", 1000, None, None)],
+        effects=[("P", "O", 20, None), ("PB", "O", 5, None), ("PC", "O", 5, None)],
+    )
+    place, _, scenario = load(tmp_path, sheets)
+    model = CoalitionModel(place, scenario)
+    assert model.solve(frozenset("AB")).status == "infeasible"
+    after = model.solve(frozenset("AC"))  # from the basis an infeasible solve left
+    assert after.status == "optimal"
+    assert after.value == pytest.approx(solve_coalition(place, scenario, frozenset("AC")).value, rel=1e-9)
+    assert model.solve(frozenset()).value == pytest.approx(solve_coalition(place, scenario, frozenset()).value)
+
+
+def test_partners_shows_a_progress_bar_with_the_coalitions_done(monkeypatch):
+    import io
+    import sys
+
+    from pooling import cli
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    progress = cli._progress_bar("Coalitions")
+    for done in range(1, 121, 7):
+        progress(done, 120)
+    progress(120, 120)
+    shown = terminal.getvalue()
+    assert "Coalitions" in shown and "113/120" in shown and "120/120" in shown
+    assert shown.count("120/120") == 1  # finished once, though told twice

@@ -96,7 +96,7 @@ def test_a_rounded_total_is_one_figure_in_both_tables_the_headline_and_the_termi
     block = settings_block(book["Summary"])
     if scale is not None:  # and the rounded total is the true one, rounded
         true = block[f"Total spent ({result.place.units})"] / scale
-        assert abs(spending_total[-1] - true) <= 0.5 * 10 ** -figures.decimals + 1e-9
+        assert abs(spending_total[-1] - true) <= 0.5 * 10**-figures.decimals + 1e-9
     grand = figures.money(spending_total[-1])
     assert grand in result.headline()[0]
     assert f"Spent:      {grand}" in "\n".join(words.terminal_summary(result))

@@ -15,7 +15,8 @@ pooling adds, w(N), where
 **Fair shares** are the Shapley values of the game w: each partner's marginal
 contribution w(S ∪ {i}) − w(S), averaged over every order in which the partners
 could join. They add up to the dividend (efficiency). With up to 12 partners every
-coalition is solved (each once, in parallel across cores); beyond that, random
+coalition is solved (each once, by re-solving one model from the last basis:
+``coalitions.py``); beyond that, random
 orders are sampled (a stated seed and count) and each share is reported with a 95%
 confidence interval.
 
@@ -51,6 +52,7 @@ from ..place import Place
 from ..precision import OBJECTIVE_PRECISION, optimum_difference
 from ..scenario import Scenario
 from ..solve import OPTIMAL, solve
+from .coalitions import PARALLEL_FROM, CoalitionModel, gray_order, runs_of, solve_run
 from .parallel import default_workers, parallel_map
 
 EXACT_UP_TO = 12
@@ -168,19 +170,44 @@ def solve_coalition(place: Place, scenario: Scenario, members: frozenset[str]) -
 def solve_coalitions(
     place: Place, scenario: Scenario, coalitions: list[frozenset[str]], workers: int, progress=None
 ) -> dict[frozenset[str], CoalitionValue]:
-    """Solve each coalition once (the all-silo place stands for every coalition of one)."""
+    """Solve each coalition once (the all-silo place stands for every coalition of one).
+
+    With HiGHS, one model per worker re-solved coalition after coalition in Gray-code
+    order (``coalitions.py``); a coalition with no optimal plan is solved again cold, for
+    its diagnosis. With CBC, each coalition's model is built and solved."""
     wanted = list(dict.fromkeys(_key(members) for members in coalitions))
-    if len(wanted) < 4:  # not worth starting processes for
-        workers = 1
-    values = parallel_map(
-        solve_coalition,
-        wanted,
-        shared=(place, scenario),
-        workers=workers,
-        chunksize=max(1, len(wanted) // (8 * workers)),
-        progress=progress,
-    )
-    return {value.members: value for value in values}
+    if scenario.solver != "highs":
+        if len(wanted) < 4:  # not worth starting processes for
+            workers = 1
+        values = parallel_map(
+            solve_coalition,
+            wanted,
+            shared=(place, scenario),
+            workers=workers,
+            chunksize=max(1, len(wanted) // (8 * workers)),
+            progress=progress,
+        )
+        return {value.members: value for value in values}
+    ordered = gray_order(wanted, list(place.partners))
+    total, solved = len(ordered), []
+    if workers <= 1 or total < PARALLEL_FROM:
+        model = CoalitionModel(place, scenario)
+        for members in ordered:
+            solved.append(model.solve(members))
+            if progress:
+                progress(len(solved), total)
+    else:
+        # Several runs per worker, so the progress bar moves and a slow run does not hold up the rest.
+        for batch in parallel_map(solve_run, runs_of(ordered, 4 * workers), shared=(place, scenario), workers=workers):
+            solved += batch
+            if progress:
+                progress(len(solved), total)
+    return {
+        one.members: CoalitionValue(one.members, OPTIMAL, one.value)
+        if one.status == OPTIMAL
+        else solve_coalition(place, scenario, one.members)
+        for one in solved
+    }
 
 
 def shapley_exact(game: Game) -> dict[str, float]:
