@@ -16,6 +16,7 @@ import os
 import stat
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import WriteError
@@ -119,9 +120,13 @@ def pause_for_tests(step: str, lock: Path) -> None:
         time.sleep(0.01)
 
 
-def backup_path(path: Path, data: bytes) -> Path:
-    """``name.xlsx.bak``, or a numbered one when that holds a different, older copy."""
+def backup_path(path: Path, data: bytes, replaceable: Callable[[Path], bool] | None = None) -> Path:
+    """``name.xlsx.bak``, or a numbered one when that holds a different, older copy that
+    is not ``replaceable`` (an earlier output of ours is: one backup per output name, not a
+    pile of them; a user's workbook never is)."""
     candidate = path.with_name(path.name + ".bak")
+    if replaceable is not None and candidate.exists() and replaceable(candidate):
+        return candidate
     number = 2
     while candidate.exists() and candidate.read_bytes() != data:
         candidate = path.with_name(f"{path.name}.bak{number}")
@@ -129,12 +134,13 @@ def backup_path(path: Path, data: bytes) -> Path:
     return candidate
 
 
-def make_backup(path: Path, data: bytes | None = None) -> Path:
+def make_backup(path: Path, data: bytes | None = None, replaceable: Callable[[Path], bool] | None = None) -> Path:
     """Copy ``path`` beside itself, from ``data`` (the bytes that were read and checked
     against the file) or the file as it is, and check the copy before anything is written.
-    Called under :func:`exclusive`, so no other run can move the file in between."""
+    Called under :func:`exclusive`, so no other run can move the file in between.
+    ``replaceable(old_backup)`` says whether an existing ``NAME.bak`` may be replaced."""
     data = path.read_bytes() if data is None else data
-    backup = backup_path(path, data)
+    backup = backup_path(path, data, replaceable)
     atomic_write(backup, data, mode=stat.S_IMODE(path.stat().st_mode))
     if hashlib.sha256(backup.read_bytes()).digest() != hashlib.sha256(data).digest():
         raise WriteError(f"the backup {backup} does not match {path}; nothing was written")
@@ -259,7 +265,8 @@ def write_output(
     data = make()
     with exclusive(target):
         check_output(target, ours, made_by, kind)  # again, under the lock: another run may have written it
-        backup = make_backup(target) if target.exists() else None
+        # The output replaced is ours (checked above), so is an earlier backup of it that holds our sheets.
+        backup = make_backup(target, replaceable=lambda old: is_our_output(old, ours)) if target.exists() else None
         atomic_write(target, data, mode=mode, verify=lambda path: verify_workbook(path, original))
     return backup
 

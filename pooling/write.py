@@ -156,7 +156,12 @@ def write_result(result, target: Path, in_place: bool = False) -> GraftReport:
         if in_place and hashlib.sha256(target.read_bytes()).hexdigest() != package.sha256:
             raise WriteError(f"{target} changed while the scenario was solved; nothing was written")
         # The input (in place, from the bytes read) or an earlier output.
-        backup = make_backup(target, package.data if in_place else None) if target.exists() else None
+        if in_place:  # the user's own workbook: every earlier backup kept
+            backup = make_backup(target, package.data)
+        elif target.exists():  # an earlier result of ours: one backup of it, replacing the last
+            backup = make_backup(target, replaceable=lambda old: is_our_output(old, RUN.signature))
+        else:
+            backup = None
         pause_for_tests("backed up", lock_path(target))
         atomic_write(target, data, mode=mode, verify=lambda path: verify_workbook(path, package))
     report.backup = backup

@@ -86,6 +86,34 @@ def test_replacing_an_earlier_output_keeps_a_backup_of_it(tmp_path):
     assert any("backed up" in message for message in again.messages)
 
 
+def test_re_running_to_the_same_output_keeps_one_backup_the_previous_result(tmp_path):
+    # One user reached out.xlsx.bak133: each run's backup is the result it replaces, in one
+    # NAME.bak. A .bak that is not ours (a user's own file of that name) is never replaced.
+    write_sheets(tmp_path / "place.xlsx", small_sheets())
+    out = tmp_path / "out.xlsx"
+    outputs = []
+    for name in ("Programme P", "Programme Q", "Programme R", "Programme S"):
+        write_sheets(tmp_path / "place.xlsx", small_sheets(name))  # each run's result differs
+        pooling.run(scenario_file(tmp_path), output=out)
+        outputs.append(out.read_bytes())
+    assert sorted(path.name for path in tmp_path.glob("out.xlsx*")) == ["out.xlsx", "out.xlsx.bak"]
+    assert (tmp_path / "out.xlsx.bak").read_bytes() == outputs[-2]
+    (tmp_path / "out.xlsx.bak").write_bytes(b"a user's own notes")
+    pooling.run(scenario_file(tmp_path), output=out)
+    assert (tmp_path / "out.xlsx.bak").read_bytes() == b"a user's own notes"
+    assert (tmp_path / "out.xlsx.bak2").read_bytes() == outputs[-1]
+
+
+def test_in_place_runs_keep_every_earlier_backup_of_the_users_workbook(tmp_path):
+    path = write_sheets(tmp_path / "place.xlsx", small_sheets())
+    (tmp_path / "place.xlsx.bak").write_bytes(b"an older copy of the user's")
+    original = path.read_bytes()
+    result = CliRunner().invoke(main, ["run", str(scenario_file(tmp_path)), "--in-place"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "place.xlsx.bak").read_bytes() == b"an older copy of the user's"
+    assert (tmp_path / "place.xlsx.bak2").read_bytes() == original
+
+
 @pytest.mark.parametrize("lock", ["~$place.xlsx", "~$ace.xlsx", ".~lock.place.xlsx#"])
 def test_refuses_while_the_workbook_is_open(tmp_path, lock):
     path = write_sheets(tmp_path / "place.xlsx", small_sheets())

@@ -423,7 +423,7 @@ def write_table(result: Sweep, target: Path, force: bool = False) -> Path | None
             raise WriteError(
                 f"{target} exists and is not a table pooling sweep wrote; choose another name (or --force)"
             )
-        backup = make_backup(target) if target.exists() else None
+        backup = make_backup(target, replaceable=_is_runs_table) if target.exists() else None
         atomic_write(target, data)
     return backup
 
