@@ -11,7 +11,9 @@ programme's effect on one outcome are kept non-increasing (each at most the one
 before), as the contract requires of segments.
 
 Runs go to local worker processes (``workers``, all cores by default) or, with
-``scheduler``, to a Dask distributed cluster (``pip install 'pooling[distributed]'``).
+``scheduler``, to a Dask distributed cluster (``pip install 'pooling[distributed]'``), in
+batches of one grid point's runs that share one model, re-solved sample after sample
+(``resample.py``).
 Every run is described in full (its levers, its sample and the inputs drawn), and a
 run that is not optimal is counted and listed with the solver's reason, never dropped.
 """
@@ -36,6 +38,11 @@ from ..scenario import ScenarioError, parse_value, read_scenario, scenario_from_
 from ..solve import OPTIMAL, solve
 from ..validate import load
 from .parallel import default_workers, parallel_map
+from .resample import SampledModel
+
+# Runs a batch holds at most: a quarter of a second of re-solves on the example, so a
+# sweep of a hundred runs still spreads over two cores.
+BATCH_RUNS = 25
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,25 @@ def run_one(place: Place, scenario_data: dict, base: str, seed: int, solver: str
     return result
 
 
+def run_batch(
+    place: Place, scenario_data: dict, base: str, seed: int, solver: str | None, batch: list[RunSpec]
+) -> list[RunResult]:
+    """The runs of one grid point on one model (``resample.py``): built once, each sample's
+    rates set in its coefficients and re-solved from the last basis."""
+    scenario = scenario_from_dict(scenario_data, Path(base), overrides=dict(batch[0].levers))
+    model = SampledModel(place, scenario)
+    results = []
+    for spec in batch:
+        draws, quantiles, drawn = {}, {}, place
+        if spec.sample is not None:
+            drawn, draws, quantiles = sample_place(place, seed, spec.sample)
+        status, objective, message, outcomes, targets, allocation = model.solve(drawn)
+        results.append(
+            RunResult(spec, status, objective, message, outcomes, allocation, targets, draws=draws, quantiles=quantiles)
+        )
+    return results
+
+
 @dataclass
 class Sweep:
     place: Place
@@ -241,10 +267,28 @@ def sweep(
 
 def _dispatch(place, scenario_data, base, seed, solver, specs, workers, scheduler, progress) -> list[RunResult]:
     workers = workers or default_workers()
-    # Small chunks: the last ones decide when the pool finishes, so keep them short.
-    chunk = max(1, min(4, len(specs) // (16 * workers)))
     shared = (place, scenario_data, base, seed, solver)
-    return list(parallel_map(run_one, specs, shared, workers, scheduler, chunk, progress))
+    if (solver or scenario_data.get("solver", "highs")) != "highs":  # CBC: one model per run
+        # Small chunks: the last ones decide when the pool finishes, so keep them short.
+        chunk = max(1, min(4, len(specs) // (16 * workers)))
+        return list(parallel_map(run_one, specs, shared, workers, scheduler, chunk, progress))
+    # HiGHS: one model per batch of one grid point's runs, re-solved run after run. The
+    # batches are the same whatever runs them (a warm start's vertex depends on the run
+    # before), so 1 worker, 2 or a cluster give the same table to the last digit.
+    by_point: dict[tuple, list[RunSpec]] = {}
+    for spec in specs:
+        by_point.setdefault(spec.levers, []).append(spec)
+    batches = [
+        runs[start : start + BATCH_RUNS] for runs in by_point.values() for start in range(0, len(runs), BATCH_RUNS)
+    ]
+    if len(batches) == 1:
+        workers = 1  # one batch: no worker to start
+    results: list[RunResult] = []
+    for batch in parallel_map(run_batch, batches, shared, workers, scheduler):
+        results += batch
+        if progress:
+            progress(len(results), len(specs))
+    return results
 
 
 # -- tables -----------------------------------------------------------------------------------
