@@ -452,8 +452,14 @@ def partners(scenario, output, workers, samples, seed, solver, as_json):
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenarios", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @output_option("Sweep workbook to write.")
+@click.option(
+    "--places",
+    "manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='A TOML file listing places: scenarios = ["a.toml", ...], relative to the file.',
+)
 @click.option(
     "--vary",
     "vary",
@@ -477,8 +483,14 @@ def partners(scenario, output, workers, samples, seed, solver, as_json):
 )
 @click.option("--force", is_flag=True, help="Let --table replace a file that is not an earlier Runs table.")
 @json_option
-def sweep(scenario, output, vary, samples, seed, workers, scheduler, solver, table, force, as_json):
+def sweep(scenarios, output, manifest, vary, samples, seed, workers, scheduler, solver, table, force, as_json):
     """Run SCENARIO over a grid of levers and/or samples of its uncertain inputs.
+
+    Several scenario files (or --places, a file listing them) run the same grid and
+    samples on every place they name, on one pool of workers, into one workbook: a
+    National sheet (a row per place and grid point: the objective's P10/P50/P90, the
+    dividend's when the grid varies pooling=silo,pooled, the target least sure to be
+    met) and every run with its place.
 
     Every combination of the --vary values runs; with --samples, each combination runs
     once per sample, drawing every Effects and Savings figure that has Low and High from
@@ -493,20 +505,26 @@ def sweep(scenario, output, vary, samples, seed, workers, scheduler, solver, tab
       pooling sweep scenarios/sr2010-pooled.toml -o sweep.xlsx \\
           --vary change.source.grant=-0.05,-0.071,-0.10 --vary pooling=silo,pooled
       pooling sweep scenarios/sr2010-pooled.toml -o mc.xlsx --samples 200 --seed 7
+      pooling sweep --places places.toml -o national.xlsx --samples 20 --vary pooling=silo,pooled
     """
     if not vary and not samples:
         raise click.UsageError("give --vary KEY=V1,V2 and/or --samples N")
     progress = _progress_bar("Runs")
     with reported(as_json):
-        result = pooling.sweep(
-            scenario, pooling.parse_vary(list(vary)), samples, seed, workers, scheduler, solver, progress
+        paths = list(scenarios) + (pooling.read_places(manifest) if manifest is not None else [])
+        if not paths:
+            raise click.UsageError("give a SCENARIO file (or several, or --places FILE)")
+        national = pooling.sweep_places(
+            paths, pooling.parse_vary(list(vary)), samples, seed, workers, scheduler, solver, progress
         )
+        result = national.sweeps[0] if len(paths) == 1 else national
         if table is not None:
             pooling.write_sweep_table(result, table, force=force)
     if output is not None:
         with reported(writing="the sweep"):
-            pooling.write_sweep(result, output)
-    _show(as_json, result.to_dict(), words.sweep_lines(result), [output, table])
+            (pooling.write_sweep if len(paths) == 1 else pooling.write_national)(result, output)
+    lines = [line for one in national.sweeps for line in words.sweep_lines(one, len(paths) > 1)]
+    _show(as_json, result.to_dict(), lines, [output, table])
     _exit(not result.failed)
 
 

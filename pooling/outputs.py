@@ -396,6 +396,23 @@ SWEEP = ResultBook(
     signature=("Runs", "Percentiles", "Tornado"),
 )
 
+NATIONAL = ResultBook(
+    "pooling sweep (several places)",
+    "The same grid and samples on several places (several scenario files, or --places).",
+    (
+        ResultSheet(
+            "National",
+            "One row per place and grid point: runs, runs with no optimal plan, the objective's P10, P50 "
+            "and P90, the partnership dividend's (each sample's pooled run less its silo run) when the grid "
+            "varies pooling over silo and pooled, and the target least sure to be met with its probability; "
+            "a chart of the objective's P10, P50 and P90 by place.",
+        ),
+        ResultSheet("Runs", "Every place's runs, one row each, the place in the first column."),
+        ResultSheet("Audit", "The scenarios, the grid, the samples and the seed.", portrait=True),
+    ),
+    signature=("National", "Runs"),
+)
+
 MERGE = ResultBook(
     "pooling merge",
     "The place workbook with the returns' edits spliced into its sheets, and:",
@@ -403,7 +420,7 @@ MERGE = ResultBook(
     signature=("Changes",),
 )
 
-BOOKS: tuple[ResultBook, ...] = (RUN, PER_PARTNER, COMPARISON, PARTNERSHIP, SWEEP, MERGE)
+BOOKS: tuple[ResultBook, ...] = (RUN, PER_PARTNER, COMPARISON, PARTNERSHIP, SWEEP, NATIONAL, MERGE)
 
 
 def markdown() -> str:

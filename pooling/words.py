@@ -637,10 +637,10 @@ def partnership_lines(analysis) -> list[str]:
 # -- sweeps ---------------------------------------------------------------------------------------
 
 
-def sweep_lines(result) -> list[str]:
-    """What ``pooling sweep`` prints."""
+def sweep_lines(result, named: bool = False) -> list[str]:
+    """What ``pooling sweep`` prints (of one place among several, ``named``)."""
     objectives = [run.objective for run in result.runs if run.objective is not None]
-    lines = [f"{len(result.runs)} runs, {len(result.failed)} not optimal."]
+    lines = [f"{result.place.name + ': ' if named else ''}{len(result.runs)} runs, {len(result.failed)} not optimal."]
     for run in result.failed[:10]:
         levers = ", ".join(f"{k}={v}" for k, v in run.spec.levers) or "central"
         lines.append(f"  run {run.spec.number} ({levers}, sample {run.spec.sample}): {run.status}")

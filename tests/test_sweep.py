@@ -201,3 +201,80 @@ def test_every_run_re_solved_on_one_model_equals_a_fresh_build(small, which):
         if cold.objective is not None:
             assert run.objective == pytest.approx(cold.objective, rel=1e-9, abs=1e-9), run.spec
             assert sum(run.allocation.values()) == pytest.approx(sum(cold.allocation.values()), rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def three_places(tmp_path_factory):
+    """Three small places (grants cut by 2%, 5% and 8% a year) and a places file listing them."""
+    folder = tmp_path_factory.mktemp("national")
+    scenarios = []
+    for number, cut in enumerate((0.02, 0.05, 0.08), start=1):
+        (folder / f"place{number}").mkdir()
+        scenario = small_place(folder / f"place{number}")
+        scenario.write_text(
+            scenario.read_text(encoding="utf-8")
+            .replace("grant = -0.05", f"grant = -{cut}")
+            .replace('name = "Small place, pooled, grants cut"', f'name = "Place {number}, grants cut {cut:.0%}"'),
+            encoding="utf-8",
+        )
+        scenarios.append(scenario)
+    manifest = folder / "places.toml"
+    manifest.write_text(
+        "scenarios = [" + ", ".join(f'"place{n}/scenario.toml"' for n in (1, 2, 3)) + "]\n", encoding="utf-8"
+    )
+    return scenarios, manifest
+
+
+POOLING = parse_vary(["pooling=silo,pooled"])
+
+
+def test_several_places_give_the_same_table_on_one_worker_two_and_dask(three_places):
+    from pooling.analyses.sweep import sweep_places
+
+    scenarios, _ = three_places
+    one = sweep_places(scenarios, POOLING, samples=8, seed=3, workers=1)
+    two = sweep_places(scenarios, POOLING, samples=8, seed=3, workers=2)
+    assert [fingerprint(result) for result in one.sweeps] == [fingerprint(result) for result in two.sweeps]
+    # Each place's runs are the runs of a sweep of that place alone.
+    alone = sweep(scenarios[1], POOLING, samples=8, seed=3, workers=1)
+    assert fingerprint(one.sweeps[1]) == fingerprint(alone)
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask = sweep_places(scenarios, POOLING, samples=8, seed=3, scheduler=cluster.scheduler_address)
+    assert [fingerprint(result) for result in dask.sweeps] == [fingerprint(result) for result in one.sweeps]
+
+
+def test_the_national_sheet_lists_every_place_with_its_dividend_paired_by_sample(three_places, tmp_path):
+    from pooling.analyses.sweep import national_frame, sweep_places
+
+    scenarios, manifest = three_places
+    out = tmp_path / "national.xlsx"
+    result = CliRunner().invoke(
+        main, ["sweep", "--places", str(manifest), "-o", str(out), "--samples", "6", "--vary", "pooling=silo,pooled"]
+    )
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out, data_only=True)
+    assert book.sheetnames[:2] == ["National", "Runs"]
+    national = sweep_places(scenarios, POOLING, samples=6, seed=1, workers=1)
+    table = national_frame(national)
+    assert len(table) == 3 * 2  # each place at silo and at pooled
+    for result_of_place in national.sweeps:
+        runs = result_of_place.runs
+        silo = {run.spec.sample: run.objective for run in runs if dict(run.spec.levers)["pooling"] == "silo"}
+        pooled = {run.spec.sample: run.objective for run in runs if dict(run.spec.levers)["pooling"] == "pooled"}
+        by_hand = pd.Series([pooled[k] - silo[k] for k in pooled]).quantile(0.5)
+        row = table[(table["Scenario"] == result_of_place.scenario_name) & (table["Grid point"] == "pooling=pooled")]
+        assert len(row) == 1
+        assert float(row["Dividend P50"].iloc[0]) == pytest.approx(by_hand, rel=1e-12)
+    rows = list(book["National"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("Place", "Scenario", "Grid point") and len([r for r in rows[1:] if r[0]]) == 6
+    runs = list(book["Runs"].iter_rows(values_only=True))
+    assert runs[0][0] == "Place" and len(runs) - 1 == 3 * 2 * 6
+
+
+def test_a_places_file_naming_a_missing_scenario_is_a_clear_error(tmp_path):
+    manifest = tmp_path / "places.toml"
+    manifest.write_text('scenarios = ["here.toml", "gone.toml"]\n', encoding="utf-8")
+    (tmp_path / "here.toml").write_text('workbook = "x.xlsx"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["sweep", "--places", str(manifest), "--samples", "2"])
+    assert result.exit_code == 1 and "gone.toml does not exist" in result.output and "Traceback" not in result.output

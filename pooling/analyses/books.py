@@ -11,17 +11,29 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pandas as pd
+
 from .. import fmt, words
 from ..errors import WriteError
 from ..files import atomic_write, exclusive, make_backup, refuse_if_open, write_output
-from ..outputs import COMPARISON, PARTNERSHIP, SWEEP
+from ..outputs import COMPARISON, NATIONAL, PARTNERSHIP, SWEEP
 from ..scenario import ScenarioError
 from ..solve import OPTIMAL
 from ..version import __version__
 from ..xlsx.book import BOLD, TITLE, WRAP, Book
 from .compare import Comparison
 from .partnership import Partnership
-from .sweep import Sweep, percentiles, point_label, runs_frame, target_probabilities, tornado, uncertain_inputs
+from .sweep import (
+    National,
+    Sweep,
+    national_frame,
+    percentiles,
+    point_label,
+    runs_frame,
+    target_probabilities,
+    tornado,
+    uncertain_inputs,
+)
 
 # -- pooling compare -----------------------------------------------------------------------------
 
@@ -390,11 +402,74 @@ def sweep_workbook(result: Sweep) -> bytes:
     return book.bytes()
 
 
+def national_runs(national: National):
+    """Every place's Runs table, one below the other, the place in the first column."""
+    frames = [runs_frame(result).assign(Place=result.place.name) for result in national.sweeps]
+    frame = pd.concat(frames, ignore_index=True, sort=False)
+    return frame[["Place", *(column for column in frame.columns if column != "Place")]]
+
+
+def national_workbook(national: National) -> bytes:
+    """The National sheet (a row a place and grid point, and a chart), every run, the audit."""
+    book = Book(("", "Sweep of several places", ""))
+    money = fmt.EXCEL_MONEY
+    table = national_frame(national)
+    sheet = book.sheet("National")
+    formats = {column: money for column in table.columns if column.startswith(("Objective", "Dividend"))}
+    formats["Probability met"] = fmt.EXCEL_PERCENT
+    last = sheet.frame(table, formats, widths={"Place": 28, "Scenario": 36, "Grid point": 40, "Target least sure": 22})
+    if len(table):
+        chart = book.chart("column")
+        for column, name in enumerate(table.columns, start=1):
+            if name in ("Objective P10", "Objective P50", "Objective P90"):
+                chart.add_series(
+                    {
+                        "name": name.removeprefix("Objective "),
+                        # Place, scenario and grid point as the categories' three levels.
+                        "categories": sheet.ref(2, 1, last, 3),
+                        "values": sheet.ref(2, column, last, column),
+                    }
+                )
+        chart.set_title({"name": "Objective by place: P10, P50, P90"})
+        values = [float(v) for c in ("Objective P10", "Objective P90") for v in table[c].dropna()]
+        chart.set_y_axis({"num_format": "#,##0", **zero_axis(values or [0.0])})
+        chart.set_legend({"position": "bottom"})
+        sheet.insert_chart(last + 3, 1, chart, width=900, height=380)
+    sheet.finish(filter_to=(last, table.shape[1]))
+
+    runs = national_runs(national)
+    sheet = book.sheet("Runs")
+    formats = {c: money for c in runs.columns if c == "Objective" or c.startswith("Spend ")}
+    formats.update({c: fmt.EXCEL_QUANTITY for c in runs.columns if c.startswith(("Outcome ", "Drawn: "))})
+    last = sheet.frame(runs, formats, widths={"Place": 28, "Solver says": 24})
+    sheet.finish(filter_to=(last, runs.shape[1]))
+
+    first = national.sweeps[0]
+    sheet = book.sheet("Audit")
+    audit = [("Tool", f"pooling {__version__}")]
+    audit += [(f"Scenario: {result.place.name}", str(result.scenario_path)) for result in national.sweeps]
+    audit += [
+        ("Grid", "; ".join(f"{key} in {values}" for key, values in first.vary) or "none"),
+        ("Samples", str(first.samples)),
+        ("Seed", str(first.seed)),
+        ("Runs", str(sum(len(result.runs) for result in national.sweeps))),
+        ("Not optimal", str(len(national.failed))),
+        ("Draws", "triangular between Low, the value and High; sample k seeded by (seed, k), the same at every place"),
+    ]
+    sheet.table(["Item", "Value"], audit, widths={"Item": 36, "Value": 100})
+    sheet.finish(landscape=False)
+    return book.bytes()
+
+
+def write_national(national: National, target: Path) -> None:
+    write_output(target, lambda: national_workbook(national), NATIONAL.signature, "pooling sweep")
+
+
 # The columns every Runs table holds: a file holding them was written by pooling sweep.
 TABLE_SIGNATURE = ("Run", "Sample", "Status", "Objective")
 
 
-def write_table(result: Sweep, target: Path, force: bool = False) -> Path | None:
+def write_table(result: Sweep | National, target: Path, force: bool = False) -> Path | None:
     """The Runs table for analysts: Parquet (needs pyarrow) or CSV (UTF-8 with a byte-order
     mark, so Excel shows £ signs), by the file's suffix; the backup of an earlier table.
 
@@ -402,7 +477,7 @@ def write_table(result: Sweep, target: Path, force: bool = False) -> Path | None
     an earlier Runs table unless ``force``, under pooling's lock, atomically, after a
     backup of what was there."""
     target = Path(target)
-    frame = runs_frame(result)
+    frame = national_runs(result) if isinstance(result, National) else runs_frame(result)
     if target.suffix.lower() == ".parquet":
         try:
             import pyarrow  # noqa: F401  (optional: pooling[parquet]; pandas needs it to write Parquet)

@@ -240,7 +240,73 @@ def sweep(
     progress=None,
 ) -> Sweep:
     """Run every grid point (and sample); results in run order whatever ran them."""
-    scenario_path = Path(scenario_path)
+    return sweep_places([scenario_path], vary, samples, seed, workers, scheduler, solver, progress).sweeps[0]
+
+
+@dataclass
+class National:
+    """The same sweep on several places (each a scenario file and the workbook it names)."""
+
+    sweeps: list[Sweep]
+
+    @property
+    def failed(self) -> list[RunResult]:
+        return [run for result in self.sweeps for run in result.failed]
+
+    def to_dict(self) -> dict:
+        return {"places": [{"place": result.place.name, **result.to_dict()} for result in self.sweeps]}
+
+
+def sweep_places(
+    scenario_paths: list[Path],
+    vary: list[tuple[str, list[object]]],
+    samples: int = 0,
+    seed: int = 1,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    solver: str | None = None,
+    progress=None,
+) -> National:
+    """The same grid and samples on every place: one pool of workers (or one cluster) for
+    all of them, every scenario and lever value checked before any run."""
+    jobs, problems = [], []
+    for scenario_path in map(Path, scenario_paths):
+        try:
+            jobs.append(_prepare(scenario_path, vary, samples, solver))
+        except ScenarioError as error:
+            problems += [f"{scenario_path}: {problem}" for problem in error.problems]
+    if problems:
+        raise ScenarioError(problems, "the sweep's scenarios" if len(scenario_paths) > 1 else str(scenario_paths[0]))
+    runs = _dispatch(jobs, seed, solver, workers, scheduler, progress)
+    sweeps = []
+    for (scenario_path, scenario, place, _, _, _), found in zip(jobs, runs):
+        found.sort(key=lambda run: run.spec.number)
+        sweeps.append(Sweep(place, scenario.name, scenario_path, vary, samples, seed, found))
+    return National(sweeps)
+
+
+def read_places(manifest: Path) -> list[Path]:
+    """The scenario files a places file lists (``scenarios = ["a.toml", ...]``, relative to
+    the file), each checked to exist; every problem named at once."""
+    manifest = Path(manifest)
+    try:
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScenarioError([f"cannot read it ({exc.strerror})"], str(manifest)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"not valid TOML ({exc})"], str(manifest)) from None
+    listed = data.get("scenarios")
+    if not isinstance(listed, list) or not listed or not all(isinstance(item, str) for item in listed):
+        raise ScenarioError(['give the places as scenarios = ["place-a.toml", "place-b.toml"]'], str(manifest))
+    paths = [(manifest.parent / item) for item in listed]
+    missing = [f"scenarios: {path} does not exist" for path in paths if not path.is_file()]
+    if missing:
+        raise ScenarioError(missing, str(manifest))
+    return paths
+
+
+def _prepare(scenario_path: Path, vary, samples: int, solver: str | None):
+    """(scenario file, scenario, place, scenario data, its folder, run specs), checked."""
     scenario = read_scenario(scenario_path)
     scenario_data = tomllib.loads(scenario_path.read_text(encoding="utf-8"))
     if solver:
@@ -260,35 +326,50 @@ def sweep(
         raise ScenarioError(
             ["no Effects or Savings row has Low and High, so there is nothing to sample"], str(scenario.workbook)
         )
-    runs = _dispatch(place, scenario_data, base, seed, solver, specs, workers, scheduler, progress)
-    runs.sort(key=lambda run: run.spec.number)
-    return Sweep(place, scenario.name, scenario_path, vary, samples, seed, runs)
+    return scenario_path, scenario, place, scenario_data, base, specs
 
 
-def _dispatch(place, scenario_data, base, seed, solver, specs, workers, scheduler, progress) -> list[RunResult]:
+def _run_job(places, datas, bases, seed, solver, item) -> tuple[int, list[RunResult]]:
+    """One task of a sweep of several places: (place index, its runs)."""
+    index, batch, one_by_one = item
+    if one_by_one:
+        return index, [run_one(places[index], datas[index], bases[index], seed, solver, spec) for spec in batch]
+    return index, run_batch(places[index], datas[index], bases[index], seed, solver, batch)
+
+
+def _dispatch(jobs, seed, solver, workers, scheduler, progress) -> list[list[RunResult]]:
+    """Every place's runs, by place. With HiGHS a task is a batch of one grid point's runs
+    on one model, re-solved run after run; the batches are the same whatever runs them (a
+    warm start's vertex depends on the run before), so 1 worker, 2 or a cluster give the
+    same table to the last digit. With CBC a task is a few runs, each built and solved."""
     workers = workers or default_workers()
-    shared = (place, scenario_data, base, seed, solver)
-    if (solver or scenario_data.get("solver", "highs")) != "highs":  # CBC: one model per run
-        # Small chunks: the last ones decide when the pool finishes, so keep them short.
-        chunk = max(1, min(4, len(specs) // (16 * workers)))
-        return list(parallel_map(run_one, specs, shared, workers, scheduler, chunk, progress))
-    # HiGHS: one model per batch of one grid point's runs, re-solved run after run. The
-    # batches are the same whatever runs them (a warm start's vertex depends on the run
-    # before), so 1 worker, 2 or a cluster give the same table to the last digit.
-    by_point: dict[tuple, list[RunSpec]] = {}
-    for spec in specs:
-        by_point.setdefault(spec.levers, []).append(spec)
-    batches = [
-        runs[start : start + BATCH_RUNS] for runs in by_point.values() for start in range(0, len(runs), BATCH_RUNS)
-    ]
-    if len(batches) == 1:
-        workers = 1  # one batch: no worker to start
-    results: list[RunResult] = []
-    for batch in parallel_map(run_batch, batches, shared, workers, scheduler):
-        results += batch
+    tasks = []
+    for index, (_, _, _, scenario_data, _, specs) in enumerate(jobs):
+        if (solver or scenario_data.get("solver", "highs")) != "highs":
+            # Small chunks: the last ones decide when the pool finishes, so keep them short.
+            chunk = max(1, min(4, len(specs) // (16 * workers)))
+            tasks += [(index, specs[start : start + chunk], True) for start in range(0, len(specs), chunk)]
+            continue
+        by_point: dict[tuple, list[RunSpec]] = {}
+        for spec in specs:
+            by_point.setdefault(spec.levers, []).append(spec)
+        tasks += [
+            (index, runs[start : start + BATCH_RUNS], False)
+            for runs in by_point.values()
+            for start in range(0, len(runs), BATCH_RUNS)
+        ]
+    if len(tasks) == 1:
+        workers = 1  # one task: no worker to start
+    shared = tuple(tuple(job[k] for job in jobs) for k in (2, 3, 4)) + (seed, solver)
+    total = sum(len(job[5]) for job in jobs)
+    found: list[list[RunResult]] = [[] for _ in jobs]
+    done = 0
+    for index, runs in parallel_map(_run_job, tasks, shared, workers, scheduler):
+        found[index] += runs
+        done += len(runs)
         if progress:
-            progress(len(results), len(specs))
-    return results
+            progress(done, total)
+    return found
 
 
 # -- tables -----------------------------------------------------------------------------------
@@ -385,6 +466,58 @@ def tornado(result: Sweep) -> list[tuple[str, float]]:
         if high and low:
             swings.append((f"input {name}", sum(high) / len(high) - sum(low) / len(low)))
     return sorted(swings, key=lambda item: -abs(item[1]))
+
+
+def national_frame(national: National):
+    """One row per place and grid point: runs, the objective's P10/P50/P90, the
+    partnership dividend's when the grid varies ``pooling`` over silo and pooled (each
+    sample's pooled run less its silo run, common random numbers making them a pair),
+    and the target least sure to be met."""
+    rows = []
+    for result in national.sweeps:
+        chances = target_probabilities(result)
+        by_point: dict[tuple, list[RunResult]] = {}
+        for run in result.runs:
+            by_point.setdefault(run.spec.levers, []).append(run)
+        silo_of = {}
+        for run in result.runs:
+            levers = dict(run.spec.levers)
+            if levers.get("pooling") == "silo" and run.objective is not None:
+                rest = tuple((k, v) for k, v in run.spec.levers if k != "pooling")
+                silo_of[(rest, run.spec.sample)] = run.objective
+        maximise = read_scenario(result.scenario_path).objective == "outcomes"
+        for levers, runs in by_point.items():
+            label = point_label(levers)
+            values = pd.Series([run.objective for run in runs if run.objective is not None], dtype=float)
+            row = {
+                "Place": result.place.name,
+                "Scenario": result.scenario_name,
+                "Grid point": label,
+                "Runs": len(runs),
+                "Not optimal": sum(1 for run in runs if run.status != OPTIMAL),
+                "Objective P10": values.quantile(0.1) if len(values) else None,
+                "Objective P50": values.quantile(0.5) if len(values) else None,
+                "Objective P90": values.quantile(0.9) if len(values) else None,
+            }
+            dividends = []
+            if dict(levers).get("pooling") == "pooled":
+                rest = tuple((k, v) for k, v in levers if k != "pooling")
+                for run in runs:
+                    silo = silo_of.get((rest, run.spec.sample))
+                    if run.objective is not None and silo is not None:
+                        dividends.append(run.objective - silo if maximise else silo - run.objective)
+            dividend = pd.Series(dividends, dtype=float)
+            for name, q in (("P10", 0.1), ("P50", 0.5), ("P90", 0.9)):
+                row[f"Dividend {name}"] = dividend.quantile(q) if len(dividend) else None
+            here = chances[chances["Grid point"] == label].sort_values("Probability met")
+            if len(here):
+                least = here.iloc[0]
+                row["Target least sure"] = f"{least['Outcome']} {least['Year']}"
+                row["Probability met"] = float(least["Probability met"])
+            else:
+                row["Target least sure"], row["Probability met"] = None, None
+            rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def risks(result: Sweep, place: Place) -> Risks:
