@@ -3,7 +3,7 @@
     python benchmarks/run.py                  # all sizes, median of 3 runs each
     python benchmarks/run.py --repeat 1 --sizes small,medium
 
-For each size (``SIZES`` in ``tests/synthetic.py``: about 3,000, 25,000 and 270,000
+For each size (``SIZES`` in ``pooling/synthetic.py``: about 3,000, 25,000 and 270,000
 variables) a contract workbook and a pooled scenario are generated, and the real
 pipeline runs in a fresh process, phase by phase: load (read the workbook), validate,
 build (the PuLP model), convert (the model handed to HiGHS as arrays), solve (HiGHS
@@ -150,7 +150,7 @@ def in_child(arguments: list[str], timeout: float = 3600) -> tuple[dict | None, 
 
 
 def make_size(folder: Path, size: str) -> tuple[Path, Path]:
-    from tests.synthetic import generate_place, write_scenario, write_workbook
+    from pooling.synthetic import generate_place, write_scenario, write_workbook
 
     workbook, scenario = folder / f"{size}.xlsx", folder / f"{size}.toml"
     write_workbook(generate_place(7, size=size, units="£000"), workbook)
@@ -201,7 +201,7 @@ def main() -> None:
             if paths[2] == "-":
                 scenario = read_scenario(ROOT / "scenarios" / "sr2010-pooled.toml", {"solver": paths[0]})
             else:  # a generated place of that many partners, two streams and programmes each
-                from tests.synthetic import generate_place, write_workbook
+                from pooling.synthetic import generate_place, write_workbook
 
                 count = int(paths[2])
                 workbook = Path(tempfile.mkdtemp()) / "partners.xlsx"
@@ -224,6 +224,24 @@ def main() -> None:
                     }
                 )
             )
+        elif kind == "national":
+            from pooling.analyses.sweep import sweep_places
+            from pooling.synthetic import national_places
+
+            where, samples = paths[0], int(paths[1])
+            scenarios = national_places(Path(tempfile.mkdtemp()), 152)
+            if where == "dask":
+                from dask.distributed import LocalCluster
+
+                cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+                options = {"scheduler": cluster.scheduler_address}
+            else:
+                options = {"workers": 2}
+            clock = time.perf_counter()
+            result = sweep_places(scenarios, [], samples=samples, seed=1, **options)
+            seconds = time.perf_counter() - clock
+            runs = sum(len(one.runs) for one in result.sweeps)
+            print(json.dumps({"seconds": seconds, "runs": runs, "not_optimal": len(result.failed)}))
         elif kind == "sweep":
             from pooling.analyses.sweep import sweep
 
@@ -303,7 +321,7 @@ def main() -> None:
                 f"{median(process):.2f} s (median of {len(process)}; target {target})"
             )
 
-        from tests.synthetic import generate_place, write_workbook
+        from pooling.synthetic import generate_place, write_workbook
 
         big = folder / "rows.xlsx"
         write_workbook(generate_place(11, programmes=400, outcomes=60, effect_density=1.0), big)
@@ -337,6 +355,22 @@ def main() -> None:
                 f"{samples / timed[workers]:.0f} runs a second (target on 2 workers: 100)"
             )
         print(f"sweep speed-up on 2 workers: {timed[1] / timed[2]:.2f}× (target 1.8×)")
+
+        # The national view: 152 generated places (England's upper-tier areas) x 20 samples,
+        # on the process pool and on a 2-worker Dask LocalCluster; the time for 1,000 samples
+        # each projected from the faster's throughput (reading the places included).
+        throughput = {}
+        for where in ("pool", "dask"):
+            national = [in_child(["--child", "national", where, "20", "-"])[0] for _ in range(args.repeat)]
+            seconds = median([n["seconds"] for n in national])
+            throughput[where] = national[0]["runs"] / seconds
+            print(
+                f"national sweep on the {'process pool' if where == 'pool' else 'Dask LocalCluster'} (2 workers): "
+                f"152 places x 20 samples, {national[0]['runs']:,} runs in {seconds:.1f} s, "
+                f"{throughput[where]:.0f} runs a second ({national[0]['not_optimal']} not optimal)"
+            )
+        minutes = 152 * 1000 / max(throughput.values()) / 60
+        print(f"national: 152 places x 1000 samples projected to {minutes:.0f} min on this machine (target 20)")
 
     largest = results[-1]
     t = largest["times"]

@@ -23,7 +23,7 @@ STEPS = (
     ("explain", ("words", "explain", "diagnose", "switching", "report", "rounding")),
     ("write", ("board", "write", "template", "paper")),
     ("run", ("pipeline",)),
-    ("analyses and returns", ("analyses.*", "returns.*")),
+    ("analyses and returns", ("analyses.*", "returns.*", "synthetic")),
     ("command line and public API", ("cli", "__init__", "__main__")),
 )
 # Imports allowed inside functions: optional dependencies, each with a comment saying so.

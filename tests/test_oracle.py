@@ -2,7 +2,7 @@
 
 ``tests/oracle.py`` was written from the contract alone, without reading ``pooling``,
 and solves with highspy's own API. Places and scenarios are generated at random by
-``tests/synthetic.py`` (which also imports nothing from the rest of ``pooling``):
+``pooling/synthetic.py`` (which also imports nothing from the rest of ``pooling``):
 units, percent forms, blanks that take defaults, year target columns, ring-fences,
 savings with lags, codes that look like numbers, messy headers and sheet order,
 Effects rows out of order. Status and objective must agree.
@@ -11,9 +11,9 @@ Effects rows out of order. Status and objective must agree.
 import pytest
 
 import pooling
+from pooling.synthetic import write_generated
 
 from .oracle import oracle_solve
-from .synthetic import write_generated
 
 SEEDS = range(36)
 

@@ -284,8 +284,7 @@ def test_a_total_reads_the_same_in_the_headline_the_terminal_and_the_summary_tab
     # On generated places (where rounding each figure on its own gave 465.0 in one place and
     # 464.9 in another): the headline and the terminal quote the Summary table's own figures.
     from pooling import words
-
-    from .synthetic import write_generated
+    from pooling.synthetic import write_generated
 
     _, _, _, scenario_path = write_generated(tmp_path, seed)
     result = pooling.run(scenario_path, overrides={"solver": "highs"}, allow_nonoptimal=True, counterpart=False)

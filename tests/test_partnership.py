@@ -206,7 +206,7 @@ def test_command_line_writes_the_partnership_and_json(tmp_path):
 
 
 def test_beyond_twelve_partners_shares_are_sampled_with_an_interval(tmp_path):
-    from .synthetic import generate_place, write_workbook
+    from pooling.synthetic import generate_place, write_workbook
 
     path = tmp_path / "many.xlsx"
     write_workbook(

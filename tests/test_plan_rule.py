@@ -14,11 +14,11 @@ import pytest
 
 import pooling
 from pooling import scenario
+from pooling.synthetic import write_generated
 
 from .contract_check import check_output
 from .helpers import place_sheets, solve, write_sheets
 from .oracle import oracle_plan
-from .synthetic import write_generated
 
 SOLVERS = list(scenario.SOLVERS)
 ROOT = Path(__file__).resolve().parent.parent

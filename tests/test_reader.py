@@ -8,11 +8,11 @@ import xlsxwriter
 
 import pooling
 from pooling import schema
+from pooling.synthetic import generate_place, write_workbook
 from pooling.validate import ValidationError, validate
 from pooling.xlsx.read import RawSheet, RawWorkbook, read_workbook
 
 from .helpers import place_sheets, write_sheets
-from .synthetic import generate_place, write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,10 +10,10 @@ import pooling
 from pooling import families
 from pooling.model import build
 from pooling.solve import solve
+from pooling.synthetic import write_generated
 
 from .helpers import place_sheets
 from .helpers import solve as solve_sheets
-from .synthetic import write_generated
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "scenarios").glob("*.toml"))

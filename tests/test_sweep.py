@@ -278,3 +278,15 @@ def test_a_places_file_naming_a_missing_scenario_is_a_clear_error(tmp_path):
     (tmp_path / "here.toml").write_text('workbook = "x.xlsx"\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["sweep", "--places", str(manifest), "--samples", "2"])
     assert result.exit_code == 1 and "gone.toml does not exist" in result.output and "Traceback" not in result.output
+
+
+def test_generated_national_places_are_valid_varied_and_ranged(tmp_path):
+    from pooling.analyses.sweep import uncertain_inputs
+    from pooling.synthetic import national_places
+
+    scenarios = national_places(tmp_path, count=4, seed=2)
+    places = [pooling.load(pooling.read_scenario(path).workbook)[0] for path in scenarios]
+    assert len({len(place.programmes) for place in places}) > 1  # sizes vary
+    for place in places:
+        assert 3 <= len(place.partners) <= 8
+        assert len(uncertain_inputs(place)) == sum(len(segments) for segments in place.effects.values())

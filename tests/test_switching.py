@@ -113,8 +113,9 @@ def test_switching_values_hold_against_the_independent_implementation(tmp_path, 
     # and no more than ε just beyond.
     import copy
 
+    from pooling.synthetic import write_generated, write_workbook
+
     from .oracle import oracle_solve, oracle_value_held
-    from .synthetic import write_generated, write_workbook
 
     sheets, _, levers, scenario_path = write_generated(tmp_path, seed)
     result = pooling.run(scenario_path, overrides={"solver": "highs"}, allow_nonoptimal=True, switching=True)
@@ -325,8 +326,9 @@ def test_rate_switching_values_hold_against_the_independent_implementation(tmp_p
     # moved 0.95 of the way to where a target is first missed, and misses one at 1.05; and
     # where pooling stops beating silo, the oracle's pooled value beats its silo value
     # just inside and not just beyond.
+    from pooling.synthetic import write_generated, write_workbook
+
     from .oracle import oracle_solve, oracle_targets_met
-    from .synthetic import write_generated, write_workbook
 
     sheets, _, levers, scenario_path = write_generated(tmp_path, seed)
     result = pooling.run(scenario_path, overrides={"solver": "highs"}, allow_nonoptimal=True, switching=True)

@@ -10,9 +10,9 @@ import pytest
 
 import pooling
 from pooling import words
+from pooling.synthetic import write_generated
 
 from .contract_check import settings_block
-from .synthetic import write_generated
 from .test_output import _summary_tables
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -77,6 +77,7 @@ year_targets            add year columns to Outcomes (default: at random)
 savings                 write a Savings sheet (True)
 notes                   add a Notes column to Funding and Programmes (True)
 shuffle_effects         shuffle Effects rows, so segments are not in Up-to order (False)
+ranged                  give every Effects row Low and High this share either side (0: none)
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ _DEFAULT_OPTIONS = dict(
     savings=True,
     notes=True,
     shuffle_effects=False,
+    ranged=0.0,
 )
 _OUTCOME_UNITS = ["people", "offences", "admissions", "households", "jobs", "places"]
 
@@ -353,7 +355,13 @@ def generate_place(
             segs = [(r, None if u is None else u * k / 1e6) for r, u in zip(rates, ups)]
             achievable[o] += _segment_value(b_m, segs)
             for r, u in zip(rates, ups):
-                effect_rows.append({"Programme": g, "Outcome": ocodes[o], "Per £m": r, "Up to": u})
+                row = {"Programme": g, "Outcome": ocodes[o], "Per £m": r, "Up to": u}
+                if opt["ranged"]:  # a plausible range either side, for Monte Carlo samples
+                    row["Low"], row["High"] = (
+                        float(f"{r * (1 - opt['ranged']):.4g}"),
+                        float(f"{r * (1 + opt['ranged']):.4g}"),
+                    )
+                effect_rows.append(row)
     if opt["shuffle_effects"]:
         effect_rows = [effect_rows[i] for i in rng.permutation(len(effect_rows))]
 
@@ -468,7 +476,7 @@ def write_workbook(sheets: dict, path, *, messy: int | None = None) -> None:
                 put(ws, r, c, v, fmt)
     if rng is not None:
         ws = wb.add_worksheet("About this workbook")
-        ws.write_string(0, 0, "Synthetic workbook written by tests/synthetic.py")
+        ws.write_string(0, 0, "Synthetic workbook written by pooling/synthetic.py")
     wb.close()
 
 
@@ -581,3 +589,31 @@ def write_generated(folder: Path, seed: int, messy: bool = False, **options):
     scenario_path = folder / "scenario.toml"
     write_scenario(levers, workbook, scenario_path)
     return sheets, workbook, levers, scenario_path
+
+
+def national_places(folder: Path, count: int = 152, seed: int = 1) -> list[Path]:
+    """``count`` places of realistic, varied sizes (England has 152 upper-tier areas), each a
+    workbook with Low and High on every effect and a pooled scenario beside it, in
+    ``folder/place-NNN/``: their scenario files. Sizes vary as areas do: 3 to 8 partners
+    (council, police, fire, health, probation...), 2 to 4 streams each, 6 to 30 programmes,
+    3 to 6 outcomes."""
+    rng = np.random.default_rng(seed)
+    paths = []
+    for number in range(1, count + 1):
+        place_folder = Path(folder) / f"place-{number:03d}"
+        place_folder.mkdir(parents=True, exist_ok=True)
+        partners = int(rng.integers(3, 9))
+        sheets = generate_place(
+            seed * 1000 + number,
+            partners=partners,
+            streams_per_partner=int(rng.integers(2, 5)),
+            programmes=int(rng.integers(max(6, 2 * partners), 31)),
+            outcomes=int(rng.integers(3, 7)),
+            ranged=0.25,
+        )
+        workbook = place_folder / "place.xlsx"
+        write_workbook(sheets, workbook)
+        scenario = place_folder / "scenario.toml"
+        write_scenario({"name": f"Place {number:03d}, pooled", "pooling": "pooled"}, workbook, scenario)
+        paths.append(scenario)
+    return paths
