@@ -113,10 +113,10 @@ def _money_table(sheet: Sheet, row: int, table: MoneyTable) -> tuple[int, list[i
     row += 1
     _header(sheet, row, [table.first_header, *table.years, "Total"])
     rows = []
-    for name, values, row_total in zip(table.names, table.cells, table.row_totals):
+    for index, (name, values, row_total) in enumerate(zip(table.names, table.cells, table.row_totals)):
         row += 1
         rows.append(row)
-        sheet.put(row, 1, f"{name} *" if table.marks and table.marks[len(rows) - 1] else name)
+        sheet.put(row, 1, f"{name} *" if table.marks and table.marks[index] else name)
         for column, value in enumerate([*values, row_total], start=2):
             sheet.put(row, column, value, table.number_format)
     row += 1

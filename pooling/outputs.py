@@ -402,7 +402,8 @@ NATIONAL = ResultBook(
     (
         ResultSheet(
             "National",
-            "One row per place and grid point: runs, runs with no optimal plan, the objective's P10, P50 "
+            "One row per place and grid point: runs, runs with no optimal plan, the unit of the money "
+            "columns, the objective's P10, P50 "
             "and P90, the partnership dividend's (each sample's pooled run less its silo run) when the grid "
             "varies pooling over silo and pooled, and the target least sure to be met with its probability; "
             "a chart of the objective's P10, P50 and P90 by place.",

@@ -197,10 +197,6 @@ class MoneyTable:
             round(sum(self.cells[index][column] for index in rows), self.decimals) for column in range(len(self.years))
         ]
 
-    def largest(self, count: int) -> list[int]:
-        """The indices of the ``count`` rows with the largest totals."""
-        return sorted(range(len(self.names)), key=lambda index: -self.row_totals[index])[:count]
-
 
 @dataclass
 class BoardFigures:

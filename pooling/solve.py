@@ -282,6 +282,16 @@ def configured_highs(columns: int):
     return highs
 
 
+def warm_highs(lp) -> highspy.Highs:
+    """A HiGHS holding ``lp`` for re-solving after small changes: the simplex method, which
+    starts each solve from the basis the last one left (switching values, coalitions,
+    Monte Carlo samples)."""
+    highs = configured_highs(lp.num_col_)
+    highs.setOptionValue("solver", "simplex")
+    highs.passModel(lp)
+    return highs
+
+
 def _solve_highs(model: Model, time_limit: float) -> Solution:
     clock = time.perf_counter()
     lp, variables, constraints = highs_lp(model)

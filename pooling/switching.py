@@ -68,7 +68,7 @@ from .funding import change_rate, pool_base
 from .model import Model
 from .precision import BINDING_TOLERANCE
 from .rule import epsilon
-from .solve import Solution, configured_highs, highs_lp, model_arrays
+from .solve import Solution, highs_lp, model_arrays, warm_highs
 
 # The bisection stops within this share of the input (0.1%).
 PRECISION = 0.001
@@ -196,9 +196,7 @@ class _Search:
 
     def __init__(self, exported: _Exported):
         self.exported = exported
-        self.highs = configured_highs(exported.lp.num_col_)
-        self.highs.setOptionValue("solver", "simplex")
-        self.highs.passModel(exported.lp)
+        self.highs = warm_highs(exported.lp)
         self.highs.run()
         self.start = self.highs.getBasis()
         self.bound: dict[int, Callable[[float], None]] = {}  # an input's setter on this model

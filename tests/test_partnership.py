@@ -122,10 +122,10 @@ def test_settlement_payments_carry_out_the_transfers():
     assert [(p.payer, p.receiver, p.amount) for p in payments] == [("X", "Z", 5.0), ("Y", "Z", 1.0), ("Y", "W", 2.0)]
 
 
-def test_an_infeasible_coalition_is_named_and_no_shares_are_given(tmp_path):
-    # B must put at least 80% of its money into pooled programmes, but the only one (led by
-    # A) takes at most 10: any coalition with A and B pooling is infeasible.
-    sheets = place_sheets(
+def b_must_pool_more_than_a_can_take():
+    # B must put at least 80% of its 100 into pooled programmes, but the only one (led by
+    # A) takes at most 10.
+    return place_sheets(
         partners=[("A", "council", None, None), ("B", "health", 0.8, None), ("C", "fire", None, None)],
         funding=[
             ("GA", "A", "grant", 10, None, None),
@@ -136,6 +136,12 @@ def test_an_infeasible_coalition_is_named_and_no_shares_are_given(tmp_path):
         outcomes=[("O", 1000, None, None)],
         effects=[("P", "O", 20, None), ("PB", "O", 5, None), ("PC", "O", 5, None)],
     )
+
+
+def test_an_infeasible_coalition_is_named_and_no_shares_are_given(tmp_path):
+    # B must put at least 80% of its money into pooled programmes, but the only one (led by
+    # A) takes at most 10: any coalition with A and B pooling is infeasible.
+    sheets = b_must_pool_more_than_a_can_take()
     place, package, scenario = load(tmp_path, sheets)
     game = analyse(place, package, scenario, workers=1).game
     assert not game.whole and not game.shapley
@@ -329,17 +335,7 @@ def test_a_coalition_with_no_plan_is_found_warm_and_explained_cold(tmp_path):
     # programme (A's) takes at most 10. B pooling with A has no plan; A with C, and silo, do.
     from pooling.analyses.coalitions import CoalitionModel
 
-    sheets = place_sheets(
-        partners=[("A", "council", None, None), ("B", "health", 0.8, None), ("C", "fire", None, None)],
-        funding=[
-            ("GA", "A", "grant", 10, None, None),
-            ("GB", "B", "other", 100, None, None),
-            ("GC", "C", "grant", 10, None, None),
-        ],
-        programmes=[("P", "A", "yes", 0, None, 10), ("PB", "B", "no", 0, None, None), ("PC", "C", "no", 0, None, None)],
-        outcomes=[("O", 1000, None, None)],
-        effects=[("P", "O", 20, None), ("PB", "O", 5, None), ("PC", "O", 5, None)],
-    )
+    sheets = b_must_pool_more_than_a_can_take()
     place, _, scenario = load(tmp_path, sheets)
     model = CoalitionModel(place, scenario)
     assert model.solve(frozenset("AB")).status == "infeasible"

@@ -265,6 +265,7 @@ def test_the_national_sheet_lists_every_place_with_its_dividend_paired_by_sample
         by_hand = pd.Series([pooled[k] - silo[k] for k in pooled]).quantile(0.5)
         row = table[(table["Scenario"] == result_of_place.scenario_name) & (table["Grid point"] == "pooling=pooled")]
         assert len(row) == 1
+        assert row["Unit"].iloc[0] == "£, present value"  # outcome value, discounted at 3.5%
         assert float(row["Dividend P50"].iloc[0]) == pytest.approx(by_hand, rel=1e-12)
     rows = list(book["National"].iter_rows(values_only=True))
     assert rows[0][:3] == ("Place", "Scenario", "Grid point") and len([r for r in rows[1:] if r[0]]) == 6

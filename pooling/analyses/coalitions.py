@@ -32,7 +32,7 @@ from ..families import POOL_MAX, POOL_MIN
 from ..model import build
 from ..place import Place
 from ..scenario import Scenario
-from ..solve import configured_highs, highs_lp, model_arrays
+from ..solve import highs_lp, warm_highs
 
 # Fewer coalitions than this are solved in this process: starting workers and
 # building a model in each costs more than re-solving them one after another.
@@ -53,8 +53,7 @@ class CoalitionModel:
 
     def __init__(self, place: Place, scenario: Scenario):
         model = build(place, dataclasses.replace(scenario, pooling="pooled", coalition=None))
-        arrays = model_arrays(model)
-        lp, variables, _ = highs_lp(model, arrays)
+        lp, variables, _ = highs_lp(model)
         column = {id(variable): index for index, variable in enumerate(variables)}
         self.partners = list(place.partners)
         bit = {code: 1 << number for number, code in enumerate(self.partners)}
@@ -78,9 +77,7 @@ class CoalitionModel:
         self.share_lower = np.asarray(lp.row_lower_)[self.share_rows]
         self.share_upper = np.asarray(lp.row_upper_)[self.share_rows]
         self.cost = np.asarray(lp.col_cost_, dtype=float)
-        self.highs = configured_highs(lp.num_col_)
-        self.highs.setOptionValue("solver", "simplex")  # re-solved from the last basis
-        self.highs.passModel(lp)
+        self.highs = warm_highs(lp)
 
     def mask(self, members: frozenset[str]) -> int:
         return sum(1 << self.partners.index(code) for code in members)
@@ -99,8 +96,12 @@ class CoalitionModel:
         if len(self.share_rows):
             member = (self.share_owner & mask) != 0
             inf = highspy.kHighsInf
-            for row, lower, upper, binds in zip(self.share_rows, self.share_lower, self.share_upper, member):
-                self.highs.changeRowBounds(int(row), float(lower) if binds else -inf, float(upper) if binds else inf)
+            self.highs.changeRowsBounds(
+                len(self.share_rows),
+                self.share_rows,
+                np.where(member, self.share_lower, -inf),
+                np.where(member, self.share_upper, inf),
+            )
         self.highs.run()
         status = self.highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:

@@ -28,7 +28,7 @@ from ..model import Model, build
 from ..place import Place
 from ..precision import BINDING_TOLERANCE
 from ..scenario import Scenario
-from ..solve import OPTIMAL, configured_highs, highs_lp, model_arrays
+from ..solve import OPTIMAL, highs_lp, warm_highs
 
 
 class _Values:
@@ -46,7 +46,7 @@ class SampledModel:
 
     def __init__(self, place: Place, scenario: Scenario):
         self.model: Model = build(place, scenario)
-        lp, variables, _ = highs_lp(self.model, model_arrays(self.model))
+        lp, variables, _ = highs_lp(self.model)
         self.column = {id(variable): index for index, variable in enumerate(variables)}
         rows = {}
         for row, info in enumerate(self.model.registry.values()):
@@ -61,21 +61,21 @@ class SampledModel:
         self.effect_columns = np.array(
             [self.column[id(variable)] for variable in self.model.y.values()], dtype=np.int32
         )
-        self.highs = configured_highs(lp.num_col_)
-        self.highs.setOptionValue("solver", "simplex")  # each sample from the last one's basis
-        self.highs.passModel(lp)
+        self.highs = warm_highs(lp)
 
     def coefficients(self, place: Place):
-        """(the effect columns' costs, [(row, column, coefficient)]) for ``place``'s rates."""
+        """(the effect columns' costs, [(row, column, coefficient)], each column's
+        coefficient in out[o,t]) for ``place``'s rates, in the order of ``model.y``."""
         model, scenario = self.model, self.model.scenario
         per_unit_spend = place.unit_pounds / 1_000_000.0
         outcomes_objective = scenario.objective == "outcomes"
         savings_to = {}
         for saving in place.savings:
             savings_to.setdefault(saving.outcome, []).append(saving)
-        costs, entries = [], []
+        costs, entries, out = [], [], []
         for (programme, outcome, j, t), variable in model.y.items():
             coefficient = place.effects[(programme, outcome)][j - 1].rate * per_unit_spend
+            out.append(coefficient)
             column = self.column[id(variable)]
             costs.append(place.discount(t) * place.outcomes[outcome].value * coefficient if outcomes_objective else 0.0)
             target = self.rows.get(("target", outcome, t))
@@ -89,12 +89,12 @@ class SampledModel:
                     per_unit = saving.per_unit * saving.cashable / place.unit_pounds
                     into[row] = into.get(row, 0.0) - per_unit * coefficient
             entries += [(row, column, value) for row, value in into.items()]
-        return np.asarray(costs, dtype=float), entries
+        return np.asarray(costs, dtype=float), entries, np.asarray(out, dtype=float)
 
     def solve(self, place: Place) -> tuple[str, float | None, str, dict, dict, dict]:
         """Re-solve with ``place``'s rates: (status, objective, message, outcomes achieved
         over the years, targets met by (outcome, year), spend by programme over the years)."""
-        costs, entries = self.coefficients(place)
+        costs, entries, out = self.coefficients(place)
         for row, column, coefficient in entries:
             self.highs.changeCoeff(row, column, coefficient)
         self.highs.changeColsCost(len(self.effect_columns), self.effect_columns, costs)
@@ -107,13 +107,9 @@ class SampledModel:
         values = np.asarray(self.highs.getSolution().col_value)
         objective = float(self.cost @ values)
         model, labels = self.model, place.year_labels
-        per_unit_spend = place.unit_pounds / 1_000_000.0
         levels: dict[tuple[str, int], float] = {}
-        for (programme, outcome, j, t), variable in model.y.items():
-            rate = place.effects[(programme, outcome)][j - 1].rate
-            levels[(outcome, t)] = levels.get((outcome, t), 0.0) + rate * per_unit_spend * float(
-                values[self.column[id(variable)]]
-            )
+        for (_, outcome, _, t), coefficient, value in zip(model.y, out, values[self.effect_columns]):
+            levels[(outcome, t)] = levels.get((outcome, t), 0.0) + float(coefficient * value)
         achieved, targets = {}, {}
         for outcome in place.outcomes.values():
             yearly = [levels.get((outcome.code, t), 0.0) for t in model.years]

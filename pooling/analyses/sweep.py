@@ -204,6 +204,7 @@ class Sweep:
     samples: int
     seed: int
     runs: list[RunResult]
+    objective: str = "outcomes"  # the scenario's, before any lever: which way the dividend runs
 
     @property
     def failed(self) -> list[RunResult]:
@@ -274,14 +275,16 @@ def sweep_places(
         try:
             jobs.append(_prepare(scenario_path, vary, samples, solver))
         except ScenarioError as error:
+            if len(scenario_paths) == 1:
+                raise
             problems += [f"{scenario_path}: {problem}" for problem in error.problems]
     if problems:
-        raise ScenarioError(problems, "the sweep's scenarios" if len(scenario_paths) > 1 else str(scenario_paths[0]))
+        raise ScenarioError(problems, "the sweep's scenarios")
     runs = _dispatch(jobs, seed, solver, workers, scheduler, progress)
     sweeps = []
     for (scenario_path, scenario, place, _, _, _), found in zip(jobs, runs):
         found.sort(key=lambda run: run.spec.number)
-        sweeps.append(Sweep(place, scenario.name, scenario_path, vary, samples, seed, found))
+        sweeps.append(Sweep(place, scenario.name, scenario_path, vary, samples, seed, found, scenario.objective))
     return National(sweeps)
 
 
@@ -485,7 +488,6 @@ def national_frame(national: National):
             if levers.get("pooling") == "silo" and run.objective is not None:
                 rest = tuple((k, v) for k, v in run.spec.levers if k != "pooling")
                 silo_of[(rest, run.spec.sample)] = run.objective
-        maximise = read_scenario(result.scenario_path).objective == "outcomes"
         for levers, runs in by_point.items():
             label = point_label(levers)
             values = pd.Series([run.objective for run in runs if run.objective is not None], dtype=float)
@@ -495,12 +497,17 @@ def national_frame(national: National):
                 "Grid point": label,
                 "Runs": len(runs),
                 "Not optimal": sum(1 for run in runs if run.status != OPTIMAL),
+                # Outcome value is in £; least cost in the workbook's unit; both discounted.
+                "Unit": ("£" if dict(levers).get("objective", result.objective) == "outcomes" else result.place.units)
+                + (", present value" if result.place.discount_rate else ""),
                 "Objective P10": values.quantile(0.1) if len(values) else None,
                 "Objective P50": values.quantile(0.5) if len(values) else None,
                 "Objective P90": values.quantile(0.9) if len(values) else None,
             }
             dividends = []
             if dict(levers).get("pooling") == "pooled":
+                # More is better for outcome value; for least cost the dividend is spending saved.
+                maximise = dict(levers).get("objective", result.objective) == "outcomes"
                 rest = tuple((k, v) for k, v in levers if k != "pooling")
                 for run in runs:
                     silo = silo_of.get((rest, run.spec.sample))
