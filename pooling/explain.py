@@ -214,11 +214,7 @@ def programme_positions(
                     ProgrammePosition(programme.code, t, position, spend, limit.info.rhs, own, other, sentence)
                 )
             elif spend <= max(hair, BINDING_TOLERANCE) and effects:
-                routes = [
-                    solution.reduced_costs.get(variable.name, 0.0)
-                    for (_, p, year), variable in model.x.items()
-                    if p == programme.code and year == t
-                ]
+                routes = model.arc_reduced_costs(solution.reduced_costs, programme.code, t)
                 if not routes:
                     continue
                 first = sum(

@@ -194,9 +194,21 @@ SPEND = Family(
     reported=False,  # the definition of spend[p,t], not a constraint of the contract
 )
 
+POT = Family(
+    "pot balance",
+    (),
+    MONEY,
+    subject=lambda words, info: "the pooled pot",
+    state=lambda words, info, when: f"the pooled pot pays out what is put in {when}",
+    step="{step}",
+    stated=False,
+    reported=False,  # what goes into the year's pot comes out of it: how the model is written, not the contract
+)
+
 #: Every family, in the order the model builds them.
 FAMILIES: tuple[Family, ...] = (
     SPEND,
+    POT,
     STREAM_LIMIT,
     RING_FENCE,
     PROGRAMME_MIN,

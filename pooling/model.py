@@ -15,6 +15,27 @@ Symbols (as in ``docs/model.md``)::
 x[s,p,t] exists where allowed: in ``silo`` when i(s) = ℓ(p); in ``pooled`` also for
 every programme with Pooled = yes when s is poolable.
 
+**Two forms of one LP.** The contract writes pooled money as those arcs: every poolable
+stream to every pooled programme of another partner, S × P of them a year. ``build``
+writes it by default (``form="pot"``) as one pot a year, which is how a pooled fund
+works (money in the pot loses its origin)::
+
+    c[s,t] ≥ 0   what poolable stream s puts into year t's pot
+    g[p,t] ≥ 0   what pooled programme p takes out of it
+    Σ_s c[s,t] − Σ_p g[p,t] = 0                                    (pot balance)
+
+with explicit x[s,p,t] only where the contract needs them: a partner's own programmes,
+and every arc of a stream whose ring-fence the scenario keeps (so the ring-fence row is
+the contract's, with its shadow price). Each pooled arc's column in the contract's LP is
+the sum of a column that depends on its stream alone (stream limit, pool share, the
+least-cost objective) and one that depends on its programme alone (spend), so any flow
+over the arcs is a flow through the pot and back: the feasible plans, the optimum and
+every contract row's meaning are the same, with S + P variables a year instead of S × P.
+``form="arcs"`` builds the contract's arcs themselves; the plan rule solves its stage 3
+(which partner's money crosses to which) on them. The arcs a plan reports are always in
+``Model.flows``: in the pot form the pooled ones are named variables outside the LP, given
+values by stage 3.
+
 Every constraint is recorded in ``Model.registry`` with its family, the codes and
 year it is about, and the input cells it comes from, so nothing ever has to parse a
 constraint name back.
@@ -38,6 +59,7 @@ from .families import (
     EFFECT_CAPACITY,
     POOL_MAX,
     POOL_MIN,
+    POT,
     PROGRAMME_MAX,
     PROGRAMME_MIN,
     RING_FENCE,
@@ -51,6 +73,20 @@ from .place import Place
 from .scenario import Scenario
 
 LE, GE = pulp.LpConstraintLE, pulp.LpConstraintGE
+FORMS = ("pot", "arcs")  # how pooled money is written: one pot a year, or the contract's arcs
+
+
+class Arc:
+    """A pooled arc x[s,p,t] that the pot form writes through the pot: not a column of its LP,
+    named as the arc form names its variable, and valued by the plan rule's stage 3."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Arc({self.name!r})"
 
 
 @dataclass
@@ -87,6 +123,12 @@ class Model:
         default_factory=dict
     )  # (s,t) -> (p, x)
     out: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = field(default_factory=dict)
+    form: str = "arcs"
+    pot_in: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)  # (s,t) -> c[s,t]
+    pot_out: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)  # (p,t) -> g[p,t]
+    # Every arc (s,p,t) a plan reports, in the arc form's order, and whether it goes
+    # through the pot (then it is not a column of the LP).
+    arcs: list[tuple[tuple[str, str, int], bool]] = field(default_factory=list)
     registry: dict[str, ConstraintInfo] = field(default_factory=dict)
     columns: list[pulp.LpVariable] = field(default_factory=list)  # every variable, in creation order
     rows: list[tuple[list[int], list[float]]] = field(default_factory=list)  # per constraint: columns, values
@@ -116,11 +158,70 @@ class Model:
         return [] if variable is None else [(variable, 1.0)]
 
     def spent(self, values, programme: str, t: int) -> float:
-        """spend[p,t] from a solution, as the sum of its x (so tables add up exactly)."""
-        return sum(values.value(variable) for variable in self.funded_by.get((programme, t), []))
+        """spend[p,t] from a solution, as the sum of its x and what it takes from the pot
+        (so tables add up exactly)."""
+        total = sum(values.value(variable) for variable in self.funded_by.get((programme, t), []))
+        taken = self.pot_out.get((programme, t))
+        return total if taken is None else total + values.value(taken)
 
     def __post_init__(self):
         self._streams_by_code = {stream.code: stream for stream in self.streams}
+        self._flows: dict[tuple[str, str, int], pulp.LpVariable | Arc] | None = None
+        self._flows_from: dict[tuple[str, int], list[tuple[str, pulp.LpVariable | Arc]]] = {}
+
+    # -- the arcs a plan reports, in either form -------------------------------------------
+
+    @property
+    def flows(self) -> dict[tuple[str, str, int], pulp.LpVariable | Arc]:
+        """x[s,p,t] for every arc of the contract, in its order: the LP's own arcs and, in the
+        pot form, the pooled arcs (valued only in a plan of the rule). Made on first use, so a
+        model that is only solved (a coalition, a sample) never makes them."""
+        if self._flows is None:
+            if not self.pot_in:  # the arc form, or nothing pooled
+                self._flows = self.x
+            else:
+                labels = self.place.year_labels
+                self._flows = {
+                    key: Arc(self.unique_name("x", key[0], key[1], labels[key[2] - 1])) if pooled else self.x[key]
+                    for key, pooled in self.arcs
+                }
+            for (stream, programme, t), variable in self._flows.items():
+                self._flows_from.setdefault((stream, t), []).append((programme, variable))
+        return self._flows
+
+    def flows_from(self, stream: str, t: int) -> list[tuple[str, pulp.LpVariable | Arc]]:
+        """(p, x[s,p,t]) for every arc from stream s in year t (see ``flows``)."""
+        self.flows  # noqa: B018 (made on first use)
+        return self._flows_from.get((stream, t), [])
+
+    def arc_reduced_costs(self, reduced_costs: dict[str, float], programme: str, t: int) -> list[float]:
+        """The reduced cost of every arc into programme p in year t. A pooled arc of the pot
+        form costs what its two halves do: d(x[s,p,t]) = d(c[s,t]) + d(g[p,t]), since its
+        column in the arc form is c's column plus g's (the pot balance's ±1 cancel)."""
+        costs = []
+        for (stream, target, year), variable in self.flows.items():
+            if target != programme or year != t:
+                continue
+            if isinstance(variable, Arc):
+                put, taken = self.pot_in[(stream, t)], self.pot_out[(programme, t)]
+                costs.append(reduced_costs.get(put.name, 0.0) + reduced_costs.get(taken.name, 0.0))
+            else:
+                costs.append(reduced_costs.get(variable.name, 0.0))
+        return costs
+
+    def pooling_columns(self) -> list[tuple[pulp.LpVariable, tuple[str, ...]]]:
+        """Every column that moves money between partners, with the partners it needs in a
+        coalition: an arc across partners (its stream's partner and the programme's lead),
+        money into the pot (the stream's partner), money out of it (the programme's lead)."""
+        leads = {code: programme.lead for code, programme in self.place.programmes.items()}
+        columns = [
+            (variable, (self.stream(stream).partner, leads[programme]))
+            for (stream, programme, _), variable in self.x.items()
+            if self.stream(stream).partner != leads[programme]
+        ]
+        columns += [(variable, (self.stream(stream).partner,)) for (stream, _), variable in self.pot_in.items()]
+        columns += [(variable, (leads[programme],)) for (programme, _), variable in self.pot_out.items()]
+        return columns
 
     # -- naming and registering ------------------------------------------------------
 
@@ -182,18 +283,23 @@ class Model:
 _SAFE = re.compile(r"[^A-Za-z0-9_.]")
 
 
-def build(place: Place, scenario: Scenario) -> Model:
-    """The contract's LP for this place and scenario: variables, constraints, objective."""
+def build(place: Place, scenario: Scenario, form: str = "pot") -> Model:
+    """The contract's LP for this place and scenario: variables, constraints, objective,
+    with pooled money through one pot a year (``form="pot"``) or the contract's arcs."""
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {FORMS}, not {form!r}")
     sense = pulp.LpMaximize if scenario.objective == "outcomes" else pulp.LpMinimize
     model = Model(
         place,
         scenario,
         resolve_funding(place, scenario),
         pulp.LpProblem(_SAFE.sub("_", scenario.name) or "pooling", sense),
+        form=form,
     )
     add_allocation_variables(model)
     add_effect_variables(model)
     add_spend_definitions(model)
+    add_pot_balances(model)
     add_stream_limits(model)
     add_ring_fences(model)
     add_programme_bounds(model)
@@ -228,8 +334,25 @@ def savings_years(place: Place, partner: str) -> set[int]:
     }
 
 
+def through_pot(stream: FundingStream, programme, members: set[str]) -> bool:
+    """Does the pot form send x[s,p,t] through the pot? When it is pooled money between two
+    partners: s poolable with its ring-fence not kept, p pooled, i(s) ≠ ℓ(p), both pooling."""
+    return (
+        stream.partner != programme.lead
+        and programme.pooled
+        and stream.poolable
+        and not stream.kept_ring_fenced
+        and stream.partner in members
+        and programme.lead in members
+    )
+
+
 def add_allocation_variables(model: Model) -> None:
-    """x[s,p,t] ≥ 0 for every allowed (stream, programme) and year.
+    """x[s,p,t] ≥ 0 for every allowed (stream, programme) and year; in the pot form, for the
+    arcs that do not go through the pot, and c[s,t], g[p,t] ≥ 0 for those that do::
+
+        c[s,t] for every s with an arc through the pot in year t
+        g[p,t] for every p with an arc through the pot in year t
 
     A savings stream gets variables only in years some saving can reach (t − Lag ≥ 1);
     in other years its limit would be Σ_p x ≤ 0.
@@ -237,14 +360,24 @@ def add_allocation_variables(model: Model) -> None:
     place = model.place
     labels = place.year_labels
     members = pooling_partners(place, model.scenario)
+    pot = model.form == "pot"
     for stream in model.streams:
         years = sorted(savings_years(place, stream.partner)) if stream.kind == SAVINGS else list(model.years)
         for programme in place.programmes.values():
             if not allowed(stream, programme, members):
                 continue
+            pooled = pot and through_pot(stream, programme, members)
             for t in years:
+                key = (stream.code, programme.code, t)
+                model.arcs.append((key, pooled))
+                if pooled:
+                    if (stream.code, t) not in model.pot_in:
+                        model.pot_in[(stream.code, t)] = model.variable("pot_in", stream.code, labels[t - 1])
+                    if (programme.code, t) not in model.pot_out:
+                        model.pot_out[(programme.code, t)] = model.variable("pot_out", programme.code, labels[t - 1])
+                    continue
                 variable = model.variable("x", stream.code, programme.code, labels[t - 1])
-                model.x[(stream.code, programme.code, t)] = variable
+                model.x[key] = variable
                 model.funded_by.setdefault((programme.code, t), []).append(variable)
                 model.spent_from.setdefault((stream.code, t), []).append((programme.code, variable))
 
@@ -271,17 +404,35 @@ def add_spend_definitions(model: Model) -> None:
     (A definition, not a constraint of the contract: it is never reported as binding.)
     """
     labels = model.place.year_labels
-    for (programme, t), funders in model.funded_by.items():
+    funded = list(model.funded_by) + [key for key in model.pot_out if key not in model.funded_by]
+    for programme, t in funded:
         spend = model.variable("spend", programme, labels[t - 1], low=None)
         model.spend[(programme, t)] = spend
-        terms = [(variable, 1.0) for variable in funders] + [(spend, -1.0)]
+        terms = [(variable, 1.0) for variable in model.funded_by.get((programme, t), [])]
+        if (programme, t) in model.pot_out:
+            terms.append((model.pot_out[(programme, t)], 1.0))
+        terms.append((spend, -1.0))
         model.add(SPEND, {"programme": programme}, t, terms, pulp.LpConstraintEQ, 0.0, ())
+
+
+def add_pot_balances(model: Model) -> None:
+    """Pot balance, the pot form only, for every year t with pooled money::
+
+        Σ_s c[s,t] − Σ_p g[p,t] = 0
+
+    (How the model is written, not a constraint of the contract: never reported.)
+    """
+    for t in model.years:
+        terms = [(variable, 1.0) for (_, year), variable in model.pot_in.items() if year == t]
+        terms += [(variable, -1.0) for (_, year), variable in model.pot_out.items() if year == t]
+        if terms:
+            model.add(POT, {}, t, terms, pulp.LpConstraintEQ, 0.0, ())
 
 
 def add_stream_limits(model: Model) -> None:
     """Stream limit, for every stream s and year t::
 
-        Σ_p x[s,p,t] ≤ A[s,t]
+        Σ_p x[s,p,t] (+ c[s,t] in the pot form) ≤ A[s,t]
 
     For SAVINGS-i the amount is itself a sum of earlier outcomes::
 
@@ -291,6 +442,8 @@ def add_stream_limits(model: Model) -> None:
     for stream in model.streams:
         for t in model.years:
             terms = [(variable, 1.0) for _, variable in model.spent_from.get((stream.code, t), [])]
+            if (stream.code, t) in model.pot_in:
+                terms.append((model.pot_in[(stream.code, t)], 1.0))
             if not terms:
                 continue
             if stream.kind == SAVINGS:
@@ -361,12 +514,13 @@ def add_programme_bounds(model: Model) -> None:
 
 def add_pool_shares(model: Model) -> None:
     """Pool share, ``pooled`` only, for every partner i (of the coalition, if the scenario
-    names one) and year t::
+        names one) and year t::
 
-        Pool min %_i × B[i,t] ≤ Σ_{s of i, poolable, not SAVINGS} Σ_{p pooled} x[s,p,t] ≤ Pool max %_i × B[i,t]
+            Pool min %_i × B[i,t] ≤ Σ_{s of i, poolable, not SAVINGS} (Σ_{p pooled} x[s,p,t] + c[s,t]) ≤ Pool max %_i × B[i,t]
 
-    where B[i,t] = Σ A[s,t] over i's poolable streams other than SAVINGS. The upper
-    bound is left out when Pool max % is 100%: the stream limits already imply it.
+    (c[s,t], what s puts into the pot, in the pot form only.)
+        where B[i,t] = Σ A[s,t] over i's poolable streams other than SAVINGS. The upper
+        bound is left out when Pool max % is 100%: the stream limits already imply it.
     """
     place = model.place
     members = pooling_partners(place, model.scenario)
@@ -385,6 +539,7 @@ def add_pool_shares(model: Model) -> None:
                 for programme, variable in model.spent_from.get((code, t), [])
                 if programme in pooled
             ]
+            terms += [(model.pot_in[(code, t)], 1.0) for code in own if (code, t) in model.pot_in]
             if partner.pool_min > 0 and base > 0:
                 model.add(
                     POOL_MIN,
@@ -447,7 +602,8 @@ def add_targets(model: Model) -> None:
 
 def set_objective(model: Model) -> None:
     """``outcomes``:   maximise Σ_t d_t Σ_o (Value_o × out[o,t] − Penalty_o × short[o,t]), in £
-    ``least-cost``: minimise Σ_t d_t Σ_{s,p} x[s,p,t], in the workbook unit."""
+    ``least-cost``: minimise Σ_t d_t Σ_{s,p} x[s,p,t], in the workbook unit (in the pot form,
+    Σ_t d_t (Σ x[s,p,t] + Σ_s c[s,t]): what goes into the pot is what comes out)."""
     place = model.place
     terms: list[tuple[pulp.LpVariable, float]] = []
     if model.scenario.objective == "outcomes":
@@ -458,6 +614,7 @@ def set_objective(model: Model) -> None:
             terms.append((short, -place.discount(t) * place.outcomes[outcome].penalty))
     else:
         terms = [(variable, place.discount(t)) for (_, _, t), variable in model.x.items()]
+        terms += [(variable, place.discount(t)) for (_, t), variable in model.pot_in.items()]
     model.problem.setObjective(pulp.LpAffineExpression(_merge(terms)))
 
 

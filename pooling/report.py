@@ -82,7 +82,7 @@ def build_tables(
     place = model.place
     years = place.year_labels
     flows = []
-    for (stream_code, programme_code, t), variable in model.x.items():
+    for (stream_code, programme_code, t), variable in model.flows.items():
         amount = solution.value(variable)
         if abs(amount) > NONZERO:
             stream = model.stream(stream_code)
@@ -132,14 +132,14 @@ def build_tables(
             contribution = sum(
                 solution.value(variable)
                 for s in counted
-                for programme, variable in model.spent_from.get((s.code, t), [])
+                for programme, variable in model.flows_from(s.code, t)
                 if programme in pooled
             )
             to_others = sum(
                 solution.value(variable)
                 for s in model.streams
                 if s.partner == partner.code
-                for programme, variable in model.spent_from.get((s.code, t), [])
+                for programme, variable in model.flows_from(s.code, t)
                 if place.programmes[programme].lead != partner.code
             )
             pool.append(
@@ -214,7 +214,7 @@ def build_tables(
     streams = []
     for stream in model.streams:
         for t in model.years:
-            used = sum(solution.value(variable) for _, variable in model.spent_from.get((stream.code, t), []))
+            used = sum(solution.value(variable) for _, variable in model.flows_from(stream.code, t))
             streams.append(
                 {
                     "Stream": stream.code,

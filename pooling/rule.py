@@ -45,7 +45,7 @@ import pulp
 import scipy.sparse as sparse
 
 from .errors import SolverError
-from .model import Model
+from .model import Model, build
 from .solve import TIME_LIMIT, Solution, Stage, configured_highs, highs_lp, model_arrays, new_highs, solve
 
 EPSILON = 1e-7  # the contract's ε, as a share of max(|z*|, 1)
@@ -116,25 +116,53 @@ def reported_plan(model: Model, value: Solution, time_limit: float = TIME_LIMIT)
     closest, solver, status, inside = closest_to_budget(arrays, first, spend, baselines, z, maximise, time_limit)
     stages.append(Stage("2 closest to the base-year budget", solver, time.perf_counter() - clock, status, inside))
 
-    crossing = np.zeros(len(variables))
-    for (stream, programme, _), variable in model.x.items():
-        if model.stream(stream).partner != model.place.programmes[programme].lead:
-            crossing[column[id(variable)]] = 1.0
+    # Stage 3 asks which partner's money crosses to which, which money in the pot no longer
+    # knows: it is solved on the contract's arcs, with spend held at stage 2's values.
+    arcs = build(model.place, model.scenario, form="arcs") if model.pot_in else model
+    arc_exported = model_arrays(arcs) if arcs is not model else exported
+    arc_column = {id(variable): index for index, variable in enumerate(arc_exported[0])}
+    held_columns = np.array([arc_column[id(arcs.spend[key])] for key in model.spend], dtype=np.int64)
+    crossing = np.zeros(len(arc_exported[0]))
+    for (stream, programme, _), variable in arcs.x.items():
+        if arcs.stream(stream).partner != arcs.place.programmes[programme].lead:
+            crossing[arc_column[id(variable)]] = 1.0
     clock = time.perf_counter()
-    plan, solver, note, inside = least_crossing(model, exported, z, closest, spend, crossing, maximise, time_limit)
+    on_arcs, solver, note, inside = least_crossing(arcs, arc_exported, z, closest[spend], held_columns, crossing,
+                                                   maximise, time_limit)  # fmt: skip
     stages.append(Stage("3 each partner funds its own first", solver, time.perf_counter() - clock, note, inside))
+    flows, plan = from_arcs(model, arcs, arc_exported[0], on_arcs, column, len(variables))
 
     check_residuals(matrix, plan, col_lower, col_upper, row_lower, row_upper, variables, "the plan rule")
     names = [variable.name for variable in variables]
     others = bool(np.any(np.abs(first[spend] - plan[spend]) > 1e-6 * np.maximum(1.0, np.abs(plan[spend]))))
     return dataclasses.replace(
         value,
-        values=dict(zip(names, plan.tolist())),
+        values={**dict(zip(names, plan.tolist())), **flows},
         stages=stages,
         plan_value=float(cost @ plan),
         other_optima=others,
         seconds=value.seconds + sum(stage.seconds for stage in stages[1:]),
     )
+
+
+def from_arcs(model: Model, arcs: Model, arc_variables, on_arcs: np.ndarray, column: dict[int, int], n: int):
+    """Stage 3's plan, solved on the arc form, as values of ``model``: every arc a plan
+    reports (by name), and the vector of ``model``'s columns, where what a stream puts into
+    the pot, c[s,t], and what a programme takes out, g[p,t], are the sums of its pooled arcs."""
+    value = dict(zip((id(variable) for variable in arc_variables), on_arcs.tolist()))
+    plan = np.zeros(n)
+    for own, theirs in ((model.y, arcs.y), (model.spend, arcs.spend), (model.short, arcs.short), (model.x, arcs.x)):
+        for key, variable in own.items():
+            plan[column[id(variable)]] = value[id(theirs[key])]
+    flows = {}
+    for key, variable in model.flows.items():
+        amount = value[id(arcs.x[key])]
+        flows[variable.name] = amount
+        if key not in model.x:  # through the pot
+            stream, programme, t = key
+            plan[column[id(model.pot_in[(stream, t)])]] += amount
+            plan[column[id(model.pot_out[(programme, t)])]] += amount
+    return flows, plan
 
 
 def check_residuals(matrix, x, col_lower, col_upper, row_lower, row_upper, variables, solver: str) -> None:
@@ -344,7 +372,7 @@ def outcome_value(model: Model, column: dict[int, int], n: int) -> np.ndarray:
 
 
 def least_crossing(
-    model, exported, z, closest, spend, crossing, maximise, time_limit
+    model, exported, z, held, spend, crossing, maximise, time_limit
 ) -> tuple[np.ndarray, str, str, float]:
     """Stage 3: with spend held at stage 2's values, the least money crossing partners, as a
     vertex (HiGHS), in two solves of one LP.
@@ -366,6 +394,7 @@ def least_crossing(
         column = {id(variable): index for index, variable in enumerate(variables)}
         outcomes = outcome_value(model, column, n)
         second -= OUTCOME_WEIGHT * outcomes / max(float(np.abs(outcomes).max()), 1e-300)
+    preference = arc_preference(model, variables)
     band = epsilon(z)
     nonzero = np.nonzero(cost)[0].astype(np.int32)
     everything = np.arange(n, dtype=np.int32)
@@ -378,7 +407,6 @@ def least_crossing(
         highs.setOptionValue("solver", "simplex")
         highs.passModel(lp)
         highs.setOptionValue("time_limit", float(time_limit))
-        held = closest[spend]
         room = hold * np.maximum(np.abs(held), 1.0)
         highs.changeColsBounds(len(spend), spend.astype(np.int32), held - room, held + room)
         found, seconds = _run(highs, time_limit)
@@ -397,9 +425,43 @@ def least_crossing(
         inside += seconds
         if not found:
             continue
+        # Money crossing partners can often be moved between two streams of one partner at
+        # no cost, and a vertex would then pick one by the path the simplex took (which a
+        # hair of difference in the held spend can change). A fixed preference between the
+        # arcs, with the crossing money kept where it is, makes the Flows one plan.
+        # Each kept on its own row, scaled to its largest coefficient: the outcome term's
+        # coefficients are too small for a row of their own size (HiGHS drops them).
+        reached = np.asarray(highs.getSolution().col_value)
+        for kept in (crossing, second - crossing):
+            largest = float(np.abs(kept).max()) if len(kept) else 0.0
+            if largest == 0.0:
+                continue
+            row = kept / largest
+            terms = np.nonzero(row)[0].astype(np.int32)
+            # At what the last solve reached, no slip: the tie-break may not move money
+            # across partners, not even a hair (a hair would be dust in the Flows).
+            highs.addRow(-highspy.kHighsInf, float(row @ reached), len(terms), terms, row[terms])
+        highs.changeColsCost(n, everything, preference)
+        found, seconds = _run(highs, time_limit)
+        inside += seconds
+        if not found:
+            continue
         note = "optimal" if hold == HOLD else f"optimal, with spend held to {hold:g} of its size"
         return np.asarray(highs.getSolution().col_value), f"HiGHS {highs.version()} (simplex)", note, inside
     raise SolverError("stage 3 of the plan rule found no plan holding stage 2's spend; the model is badly scaled")
+
+
+def arc_preference(model: Model, variables) -> np.ndarray:
+    """Stage 3's tie-break: a cost on every arc, 1 + the fractional part of k × φ for the
+    k-th arc (golden-ratio steps, so that two different plans almost never cost the same),
+    0 on every other column. Which of two equal plans is reported is arbitrary;
+    that it is always the same one, whatever the form of the model or the solver, is not."""
+    column = {id(variable): index for index, variable in enumerate(variables)}
+    preference = np.zeros(len(variables))
+    golden = (5**0.5 - 1) / 2
+    for k, variable in enumerate(model.x.values(), start=1):
+        preference[column[id(variable)]] = 1.0 + (k * golden) % 1.0
+    return preference
 
 
 def _run(highs, time_limit: float) -> tuple[bool, float]:

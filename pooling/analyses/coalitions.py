@@ -4,15 +4,18 @@ The model of a coalition S (``partnership.coalition_scenario``) is the pooled mo
 the whole place with two families changed, so it is built once and each coalition is
 a change of bounds on it:
 
-* an arc x[s,p,t] from one partner's stream to another's pooled programme exists in
-  S's model only when both partners are in S (``model.allowed``); here it keeps its
-  bounds when they are, and is held at 0 when not;
+* pooled money moves between partners through the year's pot (``model.build``): what a
+  partner's stream puts in, c[s,t], and what a partner's pooled programme takes out,
+  g[p,t], exist in S's model only for members of S; here they keep their bounds for
+  members and are held at 0 for the others. An arc x[s,p,t] across partners outside the
+  pot (a stream whose ring-fence is kept) needs both its partners in S
+  (``model.allowed``);
 * the pool shares (``model.add_pool_shares``) bind the members of S only; a
   non-member's rows are freed (−∞ to +∞).
 
-A coalition of fewer than two pools with nobody: every arc between partners is held
-at 0 and every pool-share row freed, which is the silo model. Held at 0, an arc is
-the arc left out; a freed row is the row left out: the optimum is the same.
+A coalition of fewer than two pools with nobody: every such column is held
+at 0 and every pool-share row freed, which is the silo model. Held at 0, a column is
+the column left out; a freed row is the row left out: the optimum is the same.
 
 The coalitions are visited in Gray-code order (one partner joins or leaves between
 neighbours, so few bounds change) and each is re-solved by the simplex method from
@@ -57,11 +60,10 @@ class CoalitionModel:
         column = {id(variable): index for index, variable in enumerate(variables)}
         self.partners = list(place.partners)
         bit = {code: 1 << number for number, code in enumerate(self.partners)}
-        # Each arc between partners, and the two partners it needs (as a bit mask).
+        # Each column that moves money between partners, and the partners it needs (a bit mask).
         arcs = [
-            (column[id(variable)], bit[model.stream(stream).partner] | bit[place.programmes[programme].lead])
-            for (stream, programme, _), variable in model.x.items()
-            if model.stream(stream).partner != place.programmes[programme].lead
+            (column[id(variable)], sum(bit[partner] for partner in set(partners)))
+            for variable, partners in model.pooling_columns()
         ]
         self.arc_columns = np.array([index for index, _ in arcs], dtype=np.int32)
         self.arc_needs = np.array([needs for _, needs in arcs], dtype=np.int64)
