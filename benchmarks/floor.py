@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pooling.funding import SAVINGS, resolve_funding  # noqa: E402
+from pooling.precision import DUAL_TOLERANCE, PRIMAL_TOLERANCE  # noqa: E402
 
 
 class _LP:
@@ -196,6 +197,12 @@ def solve_floor(place, scenario) -> tuple[str, float | None, dict[str, float]]:
     built = time.perf_counter()
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
+    # pooling's own options (pooling.solve.configured_highs), so the floor differs from it
+    # only in how the model is made: the same tolerances, interior point above 100,000 columns.
+    highs.setOptionValue("primal_feasibility_tolerance", PRIMAL_TOLERANCE)
+    highs.setOptionValue("dual_feasibility_tolerance", DUAL_TOLERANCE)
+    if lp.num_col_ > 100_000:
+        highs.setOptionValue("solver", "ipm")
     highs.passModel(lp)
     highs.run()
     solved = time.perf_counter()

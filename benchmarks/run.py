@@ -134,6 +134,88 @@ def child(workbook: Path, scenario_path: Path, output: Path) -> dict:
     }
 
 
+def _place(workbook: Path, scenario_path: Path):
+    """The validated place and the scenario (HiGHS), read before any clock starts."""
+    from pooling.scenario import read_scenario
+    from pooling.tables import read_place
+    from pooling.validate import validate
+
+    return validate(read_place(workbook)), read_scenario(scenario_path, {"solver": "highs"})
+
+
+def stage_one(workbook: Path, scenario_path: Path, form: str) -> dict:
+    """pooling's value LP in ``form``: build, convert, solve and read back (what the floor
+    does, and nothing else)."""
+    from pooling.model import build
+    from pooling.solve import solve
+
+    place, scenario = _place(workbook, scenario_path)
+    clock = time.perf_counter()
+    model = build(place, scenario, form=form)
+    built = time.perf_counter() - clock
+    value = solve(model)
+    total = time.perf_counter() - clock
+    times = {"build": built, **{k: value.timings[k] for k in ("convert", "run", "read back")}, "total": total}
+    return {**times, "objective": value.objective, "variables": len(model.columns)}
+
+
+def raw_arcs(workbook: Path, scenario_path: Path) -> dict:
+    """The same LP in the contract's arc form, exported from pooling's arc model (not timed)
+    and solved by highspy with pooling's options: the solve alone."""
+    from pooling.model import build
+    from pooling.solve import configured_highs, highs_lp
+
+    place, scenario = _place(workbook, scenario_path)
+    lp, variables, _ = highs_lp(build(place, scenario, form="arcs"))
+    highs = configured_highs(len(variables))
+    highs.passModel(lp)
+    clock = time.perf_counter()
+    highs.run()
+    seconds = time.perf_counter() - clock
+    return {"solve": seconds, "objective": highs.getInfo().objective_function_value, "variables": len(variables)}
+
+
+def floor_pairs(workbook: Path, scenario: Path, pairs: int) -> dict:
+    """pooling's stage 1 (pot form) and the independent floor, each in a fresh process,
+    alternated (AB, BA, ...): the median of the pairs' ratios, and the arc form by raw
+    HiGHS as many times."""
+    ratios, ours, floors, arcs = [], [], [], []
+    for number in range(pairs):
+        order = ("pooling", "floor") if number % 2 == 0 else ("floor", "pooling")
+        timed = {}
+        for which in order:
+            print(f"floor pair {number + 1} of {pairs}: {which} ...", file=sys.stderr, flush=True)
+            arguments = ["stage1", str(workbook), str(scenario), "pot"] if which == "pooling" else [
+                "floor", str(workbook), str(scenario), "-"]  # fmt: skip
+            timed[which] = in_child(["--child", *arguments])[0]
+        ours.append(timed["pooling"])
+        floors.append(timed["floor"])
+        ratios.append(timed["pooling"]["total"] / timed["floor"]["total"])
+    for number in range(pairs):
+        print(f"arc form by raw HiGHS, run {number + 1} of {pairs} ...", file=sys.stderr, flush=True)
+        arcs.append(in_child(["--child", "arcs", str(workbook), str(scenario), "-"])[0])
+    gap = abs(ours[0]["objective"] - floors[0]["objective"]) / max(1.0, abs(floors[0]["objective"]))
+    arc_gap = abs(ours[0]["objective"] - arcs[0]["objective"]) / max(1.0, abs(arcs[0]["objective"]))
+    return {
+        "pooling": median([run["total"] for run in ours]),
+        "phases": {k: median([run[k] for run in ours]) for k in ("build", "convert", "run", "read back")},
+        "floor": median([run["total"] for run in floors]),
+        "floor build": median([run["build"] for run in floors]),
+        "ratio": median(ratios),
+        "arcs": median([run["solve"] for run in arcs]),
+        "variables": ours[0]["variables"],
+        "floor variables": floors[0]["variables"],
+        "arc variables": arcs[0]["variables"],
+        "gaps": (gap, arc_gap),
+    }
+
+
+def machine_load() -> str:
+    """The load averages (1, 5, 15 minutes) and the cores, to read a timing beside."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
 def in_child(arguments: list[str], timeout: float = 3600) -> tuple[dict | None, float, float]:
     """Run ``benchmarks/run.py`` with ``arguments`` in a fresh process: (its JSON, seconds, peak MB)."""
     started = time.perf_counter()
@@ -193,6 +275,17 @@ def main() -> None:
         kind, *paths = args.child
         if kind == "pipeline":
             print(json.dumps(child(*map(Path, paths))))
+        elif kind == "stage1":
+            print(json.dumps(stage_one(Path(paths[0]), Path(paths[1]), paths[2])))
+        elif kind == "floor":
+            from floor import solve_floor
+
+            place, scenario = _place(Path(paths[0]), Path(paths[1]))
+            status, objective, times = solve_floor(place, scenario)
+            total = times["build"] + times["solve"]
+            print(json.dumps({**times, "total": total, "objective": objective, "variables": times["columns"]}))
+        elif kind == "arcs":
+            print(json.dumps(raw_arcs(Path(paths[0]), Path(paths[1]))))
         elif kind == "partners":
             import pooling.pipeline
             from pooling.analyses.partnership import analyse
@@ -291,6 +384,23 @@ def main() -> None:
         print(table(results))
         print()
 
+        # The value LP at the largest size against an independent floor built with numpy in the
+        # best formulation (benchmarks/floor.py), and against the contract's arc form by raw HiGHS.
+        pairs = floor_pairs(workbook, scenario, args.repeat)
+        phases = ", ".join(f"{name} {seconds:.2f}" for name, seconds in pairs["phases"].items())
+        print(
+            f"{size}, the value LP: pooling (pot form, {pairs['variables']:,} variables) {pairs['pooling']:.2f} s "
+            f"({phases}); independent floor ({pairs['floor variables']:,} variables) {pairs['floor']:.2f} s "
+            f"(build {pairs['floor build']:.2f}); {pairs['ratio']:.2f}× the floor (median of {args.repeat} "
+            f"alternated pairs; target ≤ 1.2×)"
+        )
+        print(
+            f"{size}, the same LP in the contract's arc form ({pairs['arc variables']:,} variables) by raw HiGHS: "
+            f"{pairs['arcs']:.2f} s; pooling takes {pairs['pooling'] / pairs['arcs']:.2f}× that (target ≤ 0.3×); "
+            f"objectives agree to {max(pairs['gaps']):.1e}"
+        )
+        print()
+
         # As a treasurer runs it: Python may cache compiled bytecode (some sandboxes turn
         # that off), and the first, untimed run fills that cache as any first run does.
         environment = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
@@ -376,6 +486,9 @@ def main() -> None:
     t = largest["times"]
     ratio = sum(t[phase] for phase in MODELLING) / sum(t[floor] for floor in FLOORS)
     print(f"largest: {largest['variables']} variables, {ratio:.2f}× the solvers' floor")
+    print(
+        f"largest, the value LP: {pairs['ratio']:.2f}× the independent floor, {pairs['pooling'] / pairs['arcs']:.2f}× the arc form by raw HiGHS"
+    )
 
 
 if __name__ == "__main__":

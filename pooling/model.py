@@ -452,10 +452,11 @@ def add_stream_limits(model: Model) -> None:
                         continue
                     per_unit = saving.per_unit * saving.cashable / place.unit_pounds
                     terms = terms + [(v, -per_unit * c) for v, c in model.out.get((saving.outcome, t - saving.lag), [])]
+                terms = _merge(terms)  # two savings rows of one outcome name the same y
                 rhs = 0.0
             else:
                 rhs = stream.amounts[t - 1]
-            model.add(STREAM_LIMIT, {"stream": stream.code}, t, _merge(terms), LE, rhs, stream.cells)
+            model.add(STREAM_LIMIT, {"stream": stream.code}, t, terms, LE, rhs, stream.cells)
 
 
 def add_ring_fences(model: Model) -> None:
@@ -615,7 +616,8 @@ def set_objective(model: Model) -> None:
     else:
         terms = [(variable, place.discount(t)) for (_, _, t), variable in model.x.items()]
         terms += [(variable, place.discount(t)) for (_, t), variable in model.pot_in.items()]
-    model.problem.setObjective(pulp.LpAffineExpression(_merge(terms)))
+    # Each variable once: a y in one outcome's out[o,t], a short, an x or a c.
+    model.problem.setObjective(pulp.LpAffineExpression(terms))
 
 
 def _merge(terms: list[tuple[pulp.LpVariable, float]]) -> list[tuple[pulp.LpVariable, float]]:

@@ -12,7 +12,12 @@ whichever solver ran::
                  objective ≤ z* + ε   (minimising cost),     ε = 1e-7 × max(|z*|, 1)
     stage 3  minimise  Σ x[s,p,t] over i(s) ≠ ℓ(p)   (money crossing partners)
              subject to every constraint, spend[p,t] held at stage 2's value to 1e-7 of
-             its size, the outcomes at what that spend buys; a vertex
+             its size, the outcomes at what that spend buys; a vertex; then, with that
+             held too, a fixed preference between the arcs, so the Flows are one plan
+
+Stages 1 and 2 are solved on the model as built (the pot form: ``model.py``); stage 3
+asks which partner's money crosses to which, which money in the pot no longer knows, so it
+is solved on the contract's arc form, built for it, and its plan is carried back.
 
 Stage 2 is strictly convex in spend, so spend is unique: changes from the base year fall
 in proportion to each programme's baseline, as far as the optimum allows. It is a convex
