@@ -50,6 +50,8 @@ goes, so the HiGHS adapter needs no second pass over PuLP's expressions.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 from dataclasses import dataclass, field
 
@@ -296,18 +298,36 @@ def build(place: Place, scenario: Scenario, form: str = "pot") -> Model:
         pulp.LpProblem(_SAFE.sub("_", scenario.name) or "pooling", sense),
         form=form,
     )
-    add_allocation_variables(model)
-    add_effect_variables(model)
-    add_spend_definitions(model)
-    add_pot_balances(model)
-    add_stream_limits(model)
-    add_ring_fences(model)
-    add_programme_bounds(model)
-    add_pool_shares(model)
-    add_effect_capacities(model)
-    add_targets(model)
-    set_objective(model)
+    with cyclic_collection_paused():
+        add_allocation_variables(model)
+        add_effect_variables(model)
+        add_spend_definitions(model)
+        add_pot_balances(model)
+        add_stream_limits(model)
+        add_ring_fences(model)
+        add_programme_bounds(model)
+        add_pool_shares(model)
+        add_effect_capacities(model)
+        add_targets(model)
+        set_objective(model)
     return model
+
+
+@contextlib.contextmanager
+def cyclic_collection_paused():
+    """Pause Python's cyclic garbage collector while a model is built.
+
+    A build makes hundreds of thousands of PuLP objects that all stay alive, and each
+    allocation burst triggers a full collection that finds nothing to free: at 70,000
+    variables about half the build time went to those scans. Reference counting still
+    frees everything as usual; the collector resumes (if it was on) afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def pooling_partners(place: Place, scenario: Scenario) -> set[str]:

@@ -38,7 +38,7 @@ import pulp
 from pulp.apis.coin_api import PULP_CBC_CMD
 
 from .errors import SolverError
-from .model import Model
+from .model import Model, cyclic_collection_paused
 from .precision import DUAL_TOLERANCE, PRIMAL_TOLERANCE
 from .scenario import SOLVERS
 
@@ -293,6 +293,11 @@ def warm_highs(lp) -> highspy.Highs:
 
 
 def _solve_highs(model: Model, time_limit: float) -> Solution:
+    with cyclic_collection_paused():  # the export and read-back make many objects that live on
+        return _solve_highs_paused(model, time_limit)
+
+
+def _solve_highs_paused(model: Model, time_limit: float) -> Solution:
     clock = time.perf_counter()
     lp, variables, constraints = highs_lp(model)
     highs = configured_highs(len(variables))
