@@ -161,7 +161,7 @@ def _stacked_chart(
 def _outcomes_table(sheet: Sheet, row: int, result) -> int:
     """Outcomes achieved against their targets, year by year, as numbers and as a share."""
     years = result.place.year_labels
-    frame = result.tables.outcomes
+    achieved = result.tables.outcomes.keyed("Outcome", "Year")
     sheet.put(row, 1, "Outcomes against targets (achieved, target, % of target)", style=TITLE)
     row += 1
     titles = [
@@ -174,16 +174,15 @@ def _outcomes_table(sheet: Sheet, row: int, result) -> int:
     share_column = 2 + 2 * len(years)
     for outcome in result.place.outcomes.values():
         row += 1
-        rows = frame[frame["Outcome"] == outcome.code].set_index("Year")
         sheet.put(row, 1, f"{outcome.name} ({outcome.unit})" if outcome.unit else outcome.name)
         for column, year in enumerate(years, start=2):
-            sheet.put(row, column, float(rows.at[year, "Achieved"]), "#,##0.0")
-            target = rows.at[year, "Target"]
-            if target is not None and target == target:  # not NaN
+            sheet.put(row, column, float(achieved[outcome.code, year]["Achieved"]), "#,##0.0")
+            target = achieved[outcome.code, year]["Target"]
+            if target is not None:
                 sheet.put(row, column + len(years), float(target), "#,##0.0")
-        final = rows.at[years[-1], "Target"]
-        if final is not None and final == final and final:
-            sheet.put(row, share_column, float(rows.at[years[-1], "Achieved"]) / float(final), fmt.EXCEL_PERCENT)
+        last = achieved[outcome.code, years[-1]]
+        if last["Target"]:
+            sheet.put(row, share_column, float(last["Achieved"]) / float(last["Target"]), fmt.EXCEL_PERCENT)
     if row > first:
         chart = sheet.book.chart("bar")
         chart.add_series(

@@ -287,7 +287,7 @@ def _widths(table, widths) -> None:
 def _outcomes_table(document, result) -> None:
     years = result.place.year_labels
     last = years[-1]
-    frame = result.tables.outcomes
+    by_outcome_year = result.tables.outcomes.keyed("Outcome", "Year")
     document.add_paragraph(
         f"Outcomes achieved in {last} against their targets (units as each outcome states; every year is in "
         "the Outcomes achieved sheet)."
@@ -298,13 +298,12 @@ def _outcomes_table(document, result) -> None:
         cell.text = text
         _bold(cell)
     for outcome in result.place.outcomes.values():
-        rows = frame[frame["Outcome"] == outcome.code].set_index("Year")
-        achieved = float(rows.at[last, "Achieved"])
-        target = rows.at[last, "Target"]
+        achieved = float(by_outcome_year[outcome.code, last]["Achieved"])
+        target = by_outcome_year[outcome.code, last]["Target"]
         cells = grid.add_row().cells
         cells[0].text = f"{outcome.name} ({outcome.unit})" if outcome.unit else outcome.name
         _number(cells[1], quantity(achieved))
-        if target is not None and target == target:  # not NaN
+        if target is not None:
             _number(cells[2], quantity(float(target)))
             if target:
                 _number(cells[3], f"{achieved / float(target):.0%}")

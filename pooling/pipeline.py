@@ -34,7 +34,7 @@ from .model import Model, build
 from .outputs import RUN
 from .place import Place
 from .precision import DUAL_TOLERANCE, optimum_difference
-from .report import Tables, build_tables, column_names, savings_received, switching_frame
+from .report import Tables, build_tables, column_names, savings_received, switching_table
 from .rounding import BoardFigures, board_figures
 from .rule import reported_plan
 from .scenario import Scenario, ScenarioError, check_against_place, read_scenario
@@ -108,34 +108,37 @@ class Result:
         if self.tables is None:
             return {}
         pool, streams, outcomes = self.tables.pool, self.tables.streams, self.tables.outcomes
-        available, spent = float(streams["Available"].sum()), float(streams["Used"].sum())
+        available, spent = math.fsum(streams.column("Available")), math.fsum(streams.column("Used"))
         unspent = available - spent
         if abs(unspent) <= 1e-7 * max(1.0, available):  # solver tolerance, not money
             unspent = 0.0
-        allocation = self.tables.allocation.iloc[:-1]
+        programmes = self.tables.allocation.records()[:-1]  # the last row is the Total
         return {
             "available": available,
             "spent": spent,
-            "spent on pooled programmes": float(allocation.loc[allocation["Pooled"] == "yes", "Total"].sum()),
-            "pooled": float(pool["Contribution"].sum()),
-            "spent on others' programmes": float(pool["Spent on others' programmes"].sum()),
-            "savings received": float(pool["Savings received"].sum()),
+            "spent on pooled programmes": math.fsum(row["Total"] for row in programmes if row["Pooled"] == "yes"),
+            "pooled": math.fsum(pool.column("Contribution")),
+            "spent on others' programmes": math.fsum(pool.column("Spent on others' programmes")),
+            "savings received": math.fsum(pool.column("Savings received")),
             "unspent": unspent,
-            "outcome value": float(outcomes["Value (£)"].sum()),
+            "outcome value": math.fsum(outcomes.column("Value (£)")),
             "outcome value (present value)": self.present_value(outcomes),
         }
 
     def present_value(self, outcomes) -> float:
         """Σ_t d_t Value(£)_t, d_t = (1 + r)^-(t-1): the outcome value as the objective counts it."""
         factors = {year: (1 + self.place.discount_rate) ** -t for t, year in enumerate(self.place.year_labels)}
-        return float(sum(value * factors[year] for year, value in zip(outcomes["Year"], outcomes["Value (£)"])))
+        return math.fsum(
+            value * factors[year] for year, value in zip(outcomes.column("Year"), outcomes.column("Value (£)"))
+        )
 
     def largest_allocations(self, count: int = 5) -> list[tuple[str, str, float]]:
         """(code, name, total over the years) of the programmes with the most money."""
         if self.tables is None:
             return []
-        frame = self.tables.allocation.iloc[:-1].sort_values("Total", ascending=False).head(count)
-        return [(row.Programme, row.Name, float(row.Total)) for row in frame.itertuples()]
+        programmes = self.tables.allocation.records()[:-1]  # the last row is the Total
+        largest = sorted(programmes, key=lambda row: row["Total"], reverse=True)[:count]  # stable: ties in order
+        return [(row["Programme"], row["Name"], float(row["Total"])) for row in largest]
 
     def top_statements(self, count: int = 8) -> list[Statement]:
         """What binds, worth most at the margin first, one per thing bound."""
@@ -184,9 +187,11 @@ class Result:
     def missed_targets(self) -> list[tuple[str, str, float]]:
         if self.tables is None:
             return []
-        frame = self.tables.outcomes
-        missed = frame[frame["Shortfall"].fillna(0) > 1e-6 * frame["Target"].fillna(0).clip(lower=1)]
-        return [(row.Outcome, row.Year, float(row.Shortfall)) for row in missed.itertuples()]
+        return [
+            (row["Outcome"], row["Year"], float(row["Shortfall"]))
+            for row in self.tables.outcomes.records()
+            if row["Shortfall"] is not None and row["Shortfall"] > 1e-6 * max(row["Target"] or 0.0, 1.0)
+        ]
 
     def board(self) -> BoardFigures:
         """The board tables, rounded once for the run: the Summary, the headline and the
@@ -272,8 +277,8 @@ class Result:
             return RUN.sheet("Audit").headers(), self.audit()
         if self.tables is None:
             return None
-        frame = getattr(self.tables, name)
-        return list(frame.columns), frame.itertuples(index=False)
+        table = getattr(self.tables, name)
+        return table.columns, table.rows
 
     def audit(self) -> list[tuple[str, str]]:
         """Everything needed to trace a figure back: files, hashes, levers, solver, time."""
@@ -486,7 +491,7 @@ def solve_scenario(
     if switching and solution.status == OPTIMAL:
         clock = time.perf_counter()
         result.switching = switching_values(model, value, solution, counterpart=other_model)
-        result.tables.switching = switching_frame(result.switching)
+        result.tables.switching = switching_table(result.switching)
         timings["switching values"] = time.perf_counter() - clock
     result.messages.extend(f"The scenario: {warning}." for warning in scenario.warnings)
     result.workbook_sha256 = package.sha256

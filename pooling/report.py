@@ -1,17 +1,18 @@
 """Results as tables: allocation, flows, pool, outcomes, constraints, summary and audit.
 
-Every table is computed from the solution's values once, here, as pandas data
-frames; the workbook writer, the terminal summary and ``--json`` all read these, so
+Every table is computed from the solution's values once, here, as a :class:`Table` of
+plain rows; the workbook writer, the terminal summary and ``--json`` all read these, so
 a figure is the same wherever it is shown. Totals are sums of the very numbers in
-the table, so they add up.
+the table, so they add up. A table is a pandas data frame only when asked
+(``Table.frame``): ``pooling run`` never imports pandas, which alone took a third of a
+run's time on the example.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-import pandas as pd
 
 from .explain import Binding, ProgrammePosition
 from .funding import SAVINGS
@@ -21,17 +22,66 @@ from .precision import NONZERO
 from .solve import Solution
 
 
+class Table:
+    """A result table: its headings and its rows of plain values (None for a blank cell).
+
+    ``frame`` is the same table as a pandas data frame, made (and pandas imported) on
+    first use, for the analyses and for library users."""
+
+    __slots__ = ("columns", "rows", "_frame")
+
+    def __init__(self, columns: Sequence[str], rows: Iterable[Sequence] = ()) -> None:
+        self.columns = list(columns)
+        self.rows = [tuple(row) for row in rows]
+        self._frame = None
+
+    @classmethod
+    def from_records(cls, columns: Sequence[str], records: Iterable[dict]) -> Table:
+        """Rows from dictionaries keyed by heading (a heading a record lacks is blank)."""
+        return cls(columns, (tuple(record.get(column) for column in columns) for record in records))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> list:
+        """Every row's value under heading ``name``."""
+        index = self.columns.index(name)
+        return [row[index] for row in self.rows]
+
+    def records(self) -> list[dict]:
+        """Each row as {heading: value}."""
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def keyed(self, *headings: str) -> dict[tuple, dict]:
+        """Each row as {heading: value}, found by its values under ``headings`` (which
+        identify a row, as (Outcome, Year) do in Outcomes achieved)."""
+        return {tuple(record[h] for h in headings): record for record in self.records()}
+
+    @property
+    def frame(self):
+        """The table as a pandas DataFrame (blank cells NaN in numeric columns)."""
+        if self._frame is None:
+            import pandas as pd  # on use: pandas alone took a third of a run's time
+
+            self._frame = pd.DataFrame(self.rows, columns=self.columns)
+        return self._frame
+
+
+def _empty() -> Table:
+    return Table([])
+
+
 @dataclass
 class Tables:
-    allocation: pd.DataFrame  # programme × year, with Baseline and Total, and a Total row
-    flows: pd.DataFrame  # Stream | Partner | Programme | Year | Amount
-    pool: pd.DataFrame  # partner × year: funding, contribution, min, max, savings
-    outcomes: pd.DataFrame  # Outcome | Year | Achieved | Target | Shortfall
-    constraints: pd.DataFrame  # binding constraints
-    positions: pd.DataFrame  # programmes at a limit or unfunded, and why
-    streams: pd.DataFrame = field(default_factory=pd.DataFrame)  # stream × year: available, used
-    sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)  # binding constraints' ranges
-    switching: pd.DataFrame = field(default_factory=pd.DataFrame)  # switching values, when found
+    allocation: Table  # programme × year, with Baseline and Total, and a Total row last
+    flows: Table  # Stream | Partner | Programme | Year | Amount
+    pool: Table  # partner × year: funding, contribution, min, max, savings
+    outcomes: Table  # Outcome | Year | Achieved | Target | Shortfall
+    constraints: Table  # binding constraints
+    positions: Table  # programmes at a limit or unfunded, and why
+    streams: Table = field(default_factory=_empty)  # stream × year: available, used
+    sensitivity: Table = field(default_factory=_empty)  # binding constraints' ranges
+    switching: Table = field(default_factory=_empty)  # switching values, when found
 
 
 @dataclass
@@ -96,7 +146,7 @@ def build_tables(
                     "Lead": place.programmes[programme_code].lead,
                 }
             )
-    flows_frame = pd.DataFrame(flows, columns=RUN.sheet("Flows").headers())
+    flows_table = Table.from_records(RUN.sheet("Flows").headers(), flows)
 
     spend = {(p, t): model.spent(solution, p, t) for p in place.programmes for t in model.years}
     allocation = []
@@ -112,11 +162,10 @@ def build_tables(
             row[years[t - 1]] = spend[(programme.code, t)]
         row["Total"] = sum(row[label] for label in years)
         allocation.append(row)
-    allocation_frame = pd.DataFrame(allocation, columns=RUN.sheet("Allocation").headers(years))
     total_row = {"Programme": "Total", "Name": "", "Lead": "", "Pooled": ""}
     for column in ["Baseline", *years, "Total"]:
-        total_row[column] = float(allocation_frame[column].sum()) if len(allocation_frame) else 0.0
-    allocation_frame = pd.concat([allocation_frame, pd.DataFrame([total_row])], ignore_index=True)
+        total_row[column] = math.fsum(row[column] for row in allocation)
+    allocation_table = Table.from_records(RUN.sheet("Allocation").headers(years), [*allocation, total_row])
 
     # In silo (and for a partner outside the pooling coalition) nothing is pooled: its money
     # on its own pooled programmes is not a contribution to a pool, and no share applies.
@@ -155,7 +204,7 @@ def build_tables(
                     "Spent on others' programmes": to_others,
                 }
             )
-    pool_frame = pd.DataFrame(pool, columns=RUN.sheet("Pool").headers())
+    pool_table = Table.from_records(RUN.sheet("Pool").headers(), pool)
 
     outcomes = []
     for outcome in place.outcomes.values():
@@ -174,7 +223,7 @@ def build_tables(
                     "Value (£)": outcome.value * achieved,
                 }
             )
-    outcomes_frame = pd.DataFrame(outcomes, columns=RUN.sheet("Outcomes achieved").headers())
+    outcomes_table = Table.from_records(RUN.sheet("Outcomes achieved").headers(), outcomes)
 
     unit = model.objective_unit
     price_unit = {"money": place.units, "outcome units": "unit"}
@@ -193,8 +242,9 @@ def build_tables(
         }
         for item in binding
     ]
-    constraints_frame = pd.DataFrame(constraints, columns=RUN.sheet("Constraints").headers())
-    sensitivity_frame = pd.DataFrame(
+    constraints_table = Table.from_records(RUN.sheet("Constraints").headers(), constraints)
+    sensitivity_table = Table(
+        RUN.sheet("Sensitivity").headers(),
         [
             (
                 item.info.name,
@@ -208,7 +258,6 @@ def build_tables(
             )
             for item in binding
         ],
-        columns=RUN.sheet("Sensitivity").headers(),
     )
 
     streams = []
@@ -225,8 +274,9 @@ def build_tables(
                     "How set": stream.rule,
                 }
             )
-    streams_frame = pd.DataFrame(streams, columns=RUN.sheet("Funding used").headers())
-    positions_frame = pd.DataFrame(
+    streams_table = Table.from_records(RUN.sheet("Funding used").headers(), streams)
+    positions_table = Table(
+        RUN.sheet("Programme limits").headers(**column_names(model)),
         [
             (
                 position.programme,
@@ -241,18 +291,17 @@ def build_tables(
             )
             for position in positions
         ],
-        columns=RUN.sheet("Programme limits").headers(**column_names(model)),
     )
     return Tables(
-        allocation_frame,
-        flows_frame,
-        pool_frame,
-        outcomes_frame,
-        constraints_frame,
-        positions_frame,
-        streams_frame,
-        sensitivity_frame,
-        switching_frame([]),
+        allocation_table,
+        flows_table,
+        pool_table,
+        outcomes_table,
+        constraints_table,
+        positions_table,
+        streams_table,
+        sensitivity_table,
+        switching_table([]),
     )
 
 
@@ -268,9 +317,9 @@ def column_names(model: Model) -> dict[str, str]:
     return {"units": units, "objective_unit": model.objective_unit, "step": "£1m" if units == "£m" else "£1,000"}
 
 
-def switching_frame(found) -> pd.DataFrame:
+def switching_table(found) -> Table:
     """The Switching values sheet: one row per key input."""
-    return pd.DataFrame(
+    return Table(
+        RUN.sheet("Switching values").headers(),
         [(item.input, ", ".join(item.cells), item.value, item.switching, item.change, item.what) for item in found],
-        columns=RUN.sheet("Switching values").headers(),
     )

@@ -208,25 +208,24 @@ def board_figures(result) -> BoardFigures:
     """The board tables of a solved result, rounded once, in one unit chosen by the size of
     its largest programme."""
     years = result.place.year_labels
-    allocation = result.tables.allocation.iloc[:-1]
-    label, factor, decimals = choose_unit(float(allocation["Total"].abs().max() or 0.0), result.place.units)
+    allocation = result.tables.allocation.records()[:-1]  # the last row is the Total
+    largest = max((abs(row["Total"]) for row in allocation), default=0.0)
+    label, factor, decimals = choose_unit(float(largest), result.place.units)
     programmes = result.place.programmes
     spending = _rounded(
         f"Spending by programme and year ({label})",
         "Programme",
-        [
-            [f"{name} ({code})", *values]
-            for code, name, values in zip(
-                allocation["Programme"], allocation["Name"], allocation[years].to_numpy().tolist()
-            )
-        ],
+        [[f"{row['Name']} ({row['Programme']})", *(row[year] for year in years)] for row in allocation],
         years,
         label,
         factor,
         decimals,
     )
-    spending.marks = [bool(programmes[code].pooled) for code in allocation["Programme"]]
-    used = result.tables.streams.groupby(["Partner", "Year"], sort=False)["Used"].sum()
+    spending.marks = [bool(programmes[row["Programme"]].pooled) for row in allocation]
+    used: dict[tuple[str, str], float] = {}
+    for row in result.tables.streams.records():
+        key = (row["Partner"], row["Year"])
+        used[key] = used.get(key, 0.0) + row["Used"]
     funding = _rounded(
         f"Funding used by partner and year ({label}, savings and freeze grants included)",
         "Partner",

@@ -190,6 +190,25 @@ def test_validate_needs_neither_the_solver_nor_pandas():
     assert run.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_run_imports_neither_pandas_nor_pyarrow(tmp_path):
+    # A treasurer's run should not wait for the data-frame libraries: its tables are plain rows.
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "out.xlsx"
+    code = (
+        "import sys\n"
+        "from pooling.cli import main\n"
+        f"sys.argv = ['pooling', 'run', {str(root / 'scenarios' / 'sr2010-pooled.toml')!r}, '-o', {str(out)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+        "print(sorted(name for name in ('pandas', 'pyarrow', 'highspy') if name in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert run.stdout.strip().splitlines()[-1] == "['highspy']"  # the solver, and nothing heavier
+    assert out.exists()
+
+
 def test_a_variant_is_named_by_its_levers_not_the_file_title(tmp_path):
     tiny_place(tmp_path)
     path = scenario(tmp_path, text="")

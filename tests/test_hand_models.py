@@ -321,7 +321,7 @@ def test_cashable_savings_to_another_partner(tmp_path, solver):
     )
     result = solve(tmp_path, sheets, solver=solver, pooling="silo")
     assert result.objective == approx(2002.5)
-    flows = result.tables.flows
+    flows = result.tables.flows.frame
     saved = flows[flows["Stream"] == "SAVINGS-B"]
     assert list(saved["Programme"]) == ["PB"]
     assert float(saved["Amount"].sum()) == approx(0.25)

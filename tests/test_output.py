@@ -202,7 +202,7 @@ def test_summary_tables_add_up_exactly_after_rounding(written):
         for column in range(1, width):
             assert round(sum(row[column] for row in body) * 10) == round(total[column] * 10), (title, column)
     # and each rounded figure is within one unit (£0.1m) of the true one
-    allocation = result.tables.allocation.set_index("Programme")
+    allocation = result.tables.allocation.frame.set_index("Programme")
     header, body, _ = tables[next(t for t in tables if t.startswith("Spending"))]
     for row in body:
         code = row[0].removesuffix(" *").rsplit("(", 1)[1].rstrip(")")
@@ -315,7 +315,7 @@ def test_the_dividends_cashable_part_is_the_savings_received_beyond_silos(writte
 
     def present(run):
         years = {year: t for t, year in enumerate(run.place.year_labels)}
-        pool = run.tables.pool
+        pool = run.tables.pool.frame
         return sum(1.035 ** -years[year] * amount for year, amount in zip(pool["Year"], pool["Savings received"]))
 
     expected = present(result) - present(silo)

@@ -104,7 +104,7 @@ def test_each_partner_funds_its_own_programmes_first(tmp_path, solver):
     plan = spend(result)
     assert plan["PA", 1] == pytest.approx(30.0, abs=1e-4)
     assert plan["PB", 1] == pytest.approx(70.0, abs=1e-4)
-    flows = {(row.Stream, row.Programme): row.Amount for row in result.tables.flows.itertuples()}
+    flows = {(row.Stream, row.Programme): row.Amount for row in result.tables.flows.frame.itertuples()}
     assert set(flows) == {("GA", "PA"), ("GA", "PB"), ("GB", "PB")}
     assert flows["GA", "PA"] == pytest.approx(30.0, abs=1e-4)
     assert flows["GA", "PB"] == pytest.approx(50.0, abs=1e-4)
@@ -131,7 +131,7 @@ def test_cbc_and_highs_report_the_same_plan_on_every_example(tmp_path, path):
     # in the workbook unit for both), as an interior point would leave on every arc. A
     # vertex may still hold a small amount that is real (a few pounds of cashable savings).
     for result in (cbc, highs):
-        amounts = [row.Amount for row in result.tables.flows.itertuples()]
+        amounts = [row.Amount for row in result.tables.flows.frame.itertuples()]
         assert min(amounts) > 1e-6, path.stem
 
 

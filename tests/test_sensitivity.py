@@ -50,7 +50,7 @@ def test_ranges_of_a_model_worked_out_by_hand(tmp_path):
     assert cap.increase == pytest.approx(40.0) and cap.decrease == pytest.approx(60.0)
     assert "for up to £40k more; beyond that, less" in cap.sentence
     assert "however much more" in grant.sentence
-    sheet = result.tables.sensitivity.set_index("Constraint")
+    sheet = result.tables.sensitivity.frame.set_index("Constraint")
     assert sheet.loc[cap.info.name, "Allowable increase"] == pytest.approx(40.0)
     assert math.isnan(sheet.loc[grant.info.name, "Allowable increase"])  # blank: no limit
 

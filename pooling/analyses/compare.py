@@ -102,19 +102,21 @@ class Comparison:
 
     def by_programme(self) -> pd.DataFrame:
         return self._side_by_side(
-            lambda r: {f"{row.Name} ({row.Programme})": row.Total for row in r.tables.allocation.iloc[:-1].itertuples()}
+            lambda r: {
+                f"{row.Name} ({row.Programme})": row.Total for row in r.tables.allocation.frame.iloc[:-1].itertuples()
+            }
         )
 
     def by_partner(self) -> pd.DataFrame:
         def partners(result):
-            used = result.tables.streams.groupby("Partner", sort=False)["Used"].sum()
+            used = result.tables.streams.frame.groupby("Partner", sort=False)["Used"].sum()
             return {result.place.partners[code].name: float(amount) for code, amount in used.items()}
 
         return self._side_by_side(partners)
 
     def by_outcome(self) -> pd.DataFrame:
         def outcomes(result):
-            frame = result.tables.outcomes
+            frame = result.tables.outcomes.frame
             achieved = frame.groupby("Outcome", sort=False)["Achieved"].sum()
             return {f"{result.place.outcomes[code].name} ({code})": float(level) for code, level in achieved.items()}
 

@@ -318,9 +318,10 @@ class Partnership:
         programmes, cashable savings received (pooled and in silo)."""
         pooled, silo = self.pooled.tables, self.silo.tables
         rows = []
-        into = pooled.flows[pooled.flows["Partner"] != pooled.flows["Lead"]].groupby(["Lead", "Year"])["Amount"].sum()
-        silo_savings = silo.pool.set_index(["Partner", "Year"])["Savings received"]
-        for record in pooled.pool.itertuples(index=False):
+        flows = pooled.flows.frame
+        into = flows[flows["Partner"] != flows["Lead"]].groupby(["Lead", "Year"])["Amount"].sum()
+        silo_savings = silo.pool.frame.set_index(["Partner", "Year"])["Savings received"]
+        for record in pooled.pool.frame.itertuples(index=False):
             rows.append(
                 {
                     "Partner": record.Partner,
@@ -367,7 +368,7 @@ def present_value_savings(result) -> dict[str, float]:
     place = result.place
     labels = {label: t for t, label in enumerate(place.year_labels, start=1)}
     totals = {partner: 0.0 for partner in place.partners}
-    for record in result.tables.pool.itertuples(index=False):
+    for record in result.tables.pool.frame.itertuples(index=False):
         totals[record.Partner] += place.discount(labels[record.Year]) * record[7]
     return totals
 

@@ -34,28 +34,28 @@ from .split import partner_files, partner_return, place_tables
 
 
 def stream_use(result, partner: str) -> pd.DataFrame:
-    frame = result.tables.streams
+    frame = result.tables.streams.frame
     return frame[frame["Partner"] == partner].reset_index(drop=True)
 
 
 def flows_from(result, partner: str) -> pd.DataFrame:
-    frame = result.tables.flows
+    frame = result.tables.flows.frame
     return frame[frame["Partner"] == partner].reset_index(drop=True)
 
 
 def flows_into(result, partner: str) -> pd.DataFrame:
     """Money spent on the programmes ``partner`` leads, whoever's stream it came from."""
-    frame = result.tables.flows
+    frame = result.tables.flows.frame
     return frame[frame["Lead"] == partner].reset_index(drop=True)
 
 
 def pool_share(result, partner: str) -> pd.DataFrame:
-    frame = result.tables.pool
+    frame = result.tables.pool.frame
     return frame[frame["Partner"] == partner].drop(columns=["Partner", "Name"]).reset_index(drop=True)
 
 
 def led_programmes(result, partner: str) -> pd.DataFrame:
-    frame = result.tables.allocation.iloc[:-1]
+    frame = result.tables.allocation.frame.iloc[:-1]
     return frame[frame["Lead"] == partner].reset_index(drop=True)
 
 
@@ -101,7 +101,7 @@ def involves(result, info, partner: str) -> bool:
 
 
 def constraints(result, partner: str) -> pd.DataFrame:
-    frame = result.tables.constraints
+    frame = result.tables.constraints.frame
     keep = [involves(result, item.info, partner) for item in result.binding]
     return frame[keep].reset_index(drop=True)
 
