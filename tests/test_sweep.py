@@ -228,7 +228,19 @@ def three_places(tmp_path_factory):
 POOLING = parse_vary(["pooling=silo,pooled"])
 
 
-def test_several_places_give_the_same_table_on_one_worker_two_and_dask(three_places):
+def test_cluster_tasks_group_whole_batches_in_order():
+    from pooling.analyses.sweep import cluster_tasks
+
+    # (place, runs, one by one): 3 + 4 + 2 + 5 + 1 runs, grouped to at least 6 a task.
+    batches = [(0, [1, 2, 3], False), (0, [4, 5, 6, 7], False), (1, [1, 2], False), (1, [3, 4, 5, 6, 7], False)]
+    batches.append((2, [1], True))
+    tasks = cluster_tasks(batches, runs_per_task=6)
+    assert tasks == [batches[0:2], batches[2:4], batches[4:]]  # 7 runs, 7 runs, and the 1 left
+    assert cluster_tasks(batches, runs_per_task=100) == [batches]
+
+
+def test_several_places_give_the_same_table_on_one_worker_two_and_dask(three_places, monkeypatch):
+    from pooling.analyses import sweep as sweeps
     from pooling.analyses.sweep import sweep_places
 
     scenarios, _ = three_places
@@ -239,6 +251,8 @@ def test_several_places_give_the_same_table_on_one_worker_two_and_dask(three_pla
     alone = sweep(scenarios[1], POOLING, samples=8, seed=3, workers=1)
     assert fingerprint(one.sweeps[1]) == fingerprint(alone)
     distributed = pytest.importorskip("distributed")
+    # Tasks of two batches (8 runs each), so a task can carry two places' batches.
+    monkeypatch.setattr(sweeps, "CLUSTER_TASK_RUNS", 10)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         dask = sweep_places(scenarios, POOLING, samples=8, seed=3, scheduler=cluster.scheduler_address)
     assert [fingerprint(result) for result in dask.sweeps] == [fingerprint(result) for result in one.sweeps]

@@ -42,23 +42,26 @@ def parallel_map(
     scheduler: str | None = None,
     chunksize: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    retries: int = 0,
 ) -> Iterator:
     """``function(*shared, item)`` for every item; ``progress(done, total)`` after each.
 
-    With ``scheduler`` (a Dask scheduler's address) the items run on that cluster; else on
-    ``workers`` local processes (all cores by default), or in this process for one worker.
-    ``function`` must be importable by name (a module-level function) to run elsewhere.
+    With ``scheduler`` (a Dask scheduler's address) the items run on that cluster, each
+    tried up to ``retries`` more times if it raises (Dask reruns an item whose worker is
+    lost on its own), results yielded as they finish; else on ``workers`` local processes
+    (all cores by default), or in this process for one worker. ``function`` must be
+    importable by name (a module-level function) to run elsewhere.
     """
     items = list(items)
     total = len(items)
-    results = _results(function, items, shared, workers, scheduler, chunksize)
+    results = _results(function, items, shared, workers, scheduler, chunksize, retries)
     for done, result in enumerate(results, start=1):
         if progress:
             progress(done, total)
         yield result
 
 
-def _results(function, items, shared, workers, scheduler, chunksize) -> Iterator:
+def _results(function, items, shared, workers, scheduler, chunksize, retries) -> Iterator:
     if scheduler:
         # Dask is an optional dependency (pooling[distributed]), imported only for a cluster.
         from dask.distributed import Client, as_completed
@@ -69,7 +72,9 @@ def _results(function, items, shared, workers, scheduler, chunksize) -> Iterator
             raise SolverError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
         with client:
             scattered = client.scatter(list(shared), broadcast=True)
-            futures = client.map(function, *([value] * len(items) for value in scattered), items, pure=False)
+            futures = client.map(
+                function, *([value] * len(items) for value in scattered), items, pure=False, retries=retries
+            )
             for future in as_completed(futures):
                 yield future.result()
         return

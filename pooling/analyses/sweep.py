@@ -43,6 +43,13 @@ from .resample import SampledModel
 # Runs a batch holds at most: a quarter of a second of re-solves on the example, so a
 # sweep of a hundred runs still spreads over two cores.
 BATCH_RUNS = 25
+# Runs a task sent to a Dask cluster holds at least (several batches, each on its own
+# model): about a second on the example, so the scheduler's few milliseconds a task and
+# the result's trip back are small beside the solving. Locally each batch is a task.
+CLUSTER_TASK_RUNS = 120
+# Times a cluster task is run again when it raises (a worker killed mid-task is
+# rescheduled by Dask itself); only that task's runs are lost meanwhile.
+CLUSTER_RETRIES = 2
 
 
 @dataclass(frozen=True)
@@ -332,44 +339,71 @@ def _prepare(scenario_path: Path, vary, samples: int, solver: str | None):
     return scenario_path, scenario, place, scenario_data, base, specs
 
 
-def _run_job(places, datas, bases, seed, solver, item) -> tuple[int, list[RunResult]]:
-    """One task of a sweep of several places: (place index, its runs)."""
-    index, batch, one_by_one = item
-    if one_by_one:
-        return index, [run_one(places[index], datas[index], bases[index], seed, solver, spec) for spec in batch]
-    return index, run_batch(places[index], datas[index], bases[index], seed, solver, batch)
+def _run_job(places, datas, bases, seed, solver, task) -> list[tuple[int, list[RunResult]]]:
+    """One task of a sweep (of one place or several): its batches, each (place index, batch,
+    one by one), run in turn; for each, (place index, its runs)."""
+    found = []
+    for index, batch, one_by_one in task:
+        if one_by_one:
+            runs = [run_one(places[index], datas[index], bases[index], seed, solver, spec) for spec in batch]
+        else:
+            runs = run_batch(places[index], datas[index], bases[index], seed, solver, batch)
+        found.append((index, runs))
+    return found
+
+
+def cluster_tasks(batches: list[tuple], runs_per_task: int | None = None) -> list[list[tuple]]:
+    """Batches grouped, in order, into tasks of at least ``runs_per_task`` runs
+    (``CLUSTER_TASK_RUNS``; the last may hold fewer). A batch is never split: what a batch
+    finds does not depend on which task carries it, so the table is the same however the
+    batches are grouped."""
+    runs_per_task = runs_per_task or CLUSTER_TASK_RUNS
+    tasks, current, held = [], [], 0
+    for batch in batches:
+        current.append(batch)
+        held += len(batch[1])
+        if held >= runs_per_task:
+            tasks.append(current)
+            current, held = [], 0
+    if current:
+        tasks.append(current)
+    return tasks
 
 
 def _dispatch(jobs, seed, solver, workers, scheduler, progress) -> list[list[RunResult]]:
     """Every place's runs, by place. With HiGHS a task is a batch of one grid point's runs
     on one model, re-solved run after run; the batches are the same whatever runs them (a
     warm start's vertex depends on the run before), so 1 worker, 2 or a cluster give the
-    same table to the last digit. With CBC a task is a few runs, each built and solved."""
+    same table to the last digit. With CBC a task is a few runs, each built and solved. On a
+    cluster, batches travel in tasks of about a second (``cluster_tasks``), retried if
+    they fail, and their runs are counted in as each task finishes."""
     workers = workers or default_workers()
-    tasks = []
+    batches = []
     for index, (_, _, _, scenario_data, _, specs) in enumerate(jobs):
         if (solver or scenario_data.get("solver", "highs")) != "highs":
             # Small chunks: the last ones decide when the pool finishes, so keep them short.
             chunk = max(1, min(4, len(specs) // (16 * workers)))
-            tasks += [(index, specs[start : start + chunk], True) for start in range(0, len(specs), chunk)]
+            batches += [(index, specs[start : start + chunk], True) for start in range(0, len(specs), chunk)]
             continue
         by_point: dict[tuple, list[RunSpec]] = {}
         for spec in specs:
             by_point.setdefault(spec.levers, []).append(spec)
-        tasks += [
+        batches += [
             (index, runs[start : start + BATCH_RUNS], False)
             for runs in by_point.values()
             for start in range(0, len(runs), BATCH_RUNS)
         ]
+    tasks = cluster_tasks(batches) if scheduler else [[batch] for batch in batches]
     if len(tasks) == 1:
         workers = 1  # one task: no worker to start
     shared = tuple(tuple(job[k] for job in jobs) for k in (2, 3, 4)) + (seed, solver)
     total = sum(len(job[5]) for job in jobs)
     found: list[list[RunResult]] = [[] for _ in jobs]
     done = 0
-    for index, runs in parallel_map(_run_job, tasks, shared, workers, scheduler):
-        found[index] += runs
-        done += len(runs)
+    for task in parallel_map(_run_job, tasks, shared, workers, scheduler, retries=CLUSTER_RETRIES):
+        for index, runs in task:
+            found[index] += runs
+            done += len(runs)
         if progress:
             progress(done, total)
     return found
